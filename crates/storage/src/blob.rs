@@ -1,0 +1,149 @@
+//! Content-addressed blob store. A blob's key is the SHA-256 of its bytes,
+//! so the same upload is stored once and a key proves the content. Blobs are
+//! written (and, on a local directory, fsynced) before the database row that
+//! points at them commits: an orphaned blob is harmless and can be swept, a
+//! row without its blob cannot happen.
+
+use bytes::Bytes;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Errors of the blob store.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    /// The object store failed.
+    #[error(transparent)]
+    Store(#[from] object_store::Error),
+    /// Local file system error while syncing.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The key is not a SHA-256 hex string.
+    #[error("invalid blob key")]
+    InvalidKey,
+    /// The stored bytes do not match their key.
+    #[error("blob {0} is corrupt")]
+    Corrupt(String),
+}
+
+/// Content-addressed storage over any `object_store` backend.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+    /// Root directory when the store is local, for fsync.
+    local_root: Option<PathBuf>,
+}
+
+impl BlobStore {
+    /// A store in a local directory (created when missing).
+    pub fn local(dir: &Path) -> Result<BlobStore, BlobError> {
+        std::fs::create_dir_all(dir)?;
+        let store = LocalFileSystem::new_with_prefix(dir)?;
+        Ok(BlobStore {
+            store: Arc::new(store),
+            local_root: Some(dir.to_path_buf()),
+        })
+    }
+
+    /// The SHA-256 key of some bytes, as lowercase hex.
+    pub fn key_of(data: &[u8]) -> String {
+        hex::encode(Sha256::digest(data))
+    }
+
+    fn path_of(key: &str) -> Result<StorePath, BlobError> {
+        if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(BlobError::InvalidKey);
+        }
+        let (a, b) = (key.get(0..2).unwrap_or(""), key.get(2..4).unwrap_or(""));
+        Ok(StorePath::from(format!("sha256/{a}/{b}/{key}")))
+    }
+
+    /// Stores `data` and returns its key once it is durable.
+    pub async fn put(&self, data: Bytes) -> Result<String, BlobError> {
+        let key = Self::key_of(&data);
+        let path = Self::path_of(&key)?;
+        if self.store.head(&path).await.is_ok() {
+            return Ok(key);
+        }
+        self.store.put(&path, PutPayload::from(data)).await?;
+        if let Some(root) = &self.local_root {
+            // object_store renames a temp file into place but does not
+            // fsync; do it here so an acknowledged blob survives power loss.
+            let file = root.join(path.as_ref());
+            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                std::fs::File::open(&file)?.sync_all()?;
+                if let Some(dir) = file.parent() {
+                    std::fs::File::open(dir)?.sync_all()?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+        }
+        Ok(key)
+    }
+
+    /// Reads a blob and checks it against its key.
+    pub async fn get(&self, key: &str) -> Result<Bytes, BlobError> {
+        let path = Self::path_of(key)?;
+        let data = self.store.get(&path).await?.bytes().await?;
+        if Self::key_of(&data) != key {
+            return Err(BlobError::Corrupt(key.to_owned()));
+        }
+        Ok(data)
+    }
+
+    /// True when the blob exists.
+    pub async fn exists(&self, key: &str) -> Result<bool, BlobError> {
+        let path = Self::path_of(key)?;
+        match self.store.head(&path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn same_content_gets_same_key_and_reads_back() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = BlobStore::local(dir.path())?;
+        let k1 = store.put(Bytes::from_static(b"Bescheid")).await?;
+        let k2 = store.put(Bytes::from_static(b"Bescheid")).await?;
+        assert_eq!(k1, k2);
+        assert_eq!(store.get(&k1).await?, Bytes::from_static(b"Bescheid"));
+        assert!(store.exists(&k1).await?);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_changed_byte_on_disk_is_detected() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = BlobStore::local(dir.path())?;
+        let key = store.put(Bytes::from_static(b"original")).await?;
+        let file = dir
+            .path()
+            .join(format!("sha256/{}/{}/{key}", &key[0..2], &key[2..4]));
+        std::fs::write(&file, b"origina1")?;
+        assert!(matches!(store.get(&key).await, Err(BlobError::Corrupt(_))));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn keys_that_are_not_sha256_are_refused() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = BlobStore::local(dir.path())?;
+        assert!(matches!(
+            store.get("../../etc/passwd").await,
+            Err(BlobError::InvalidKey)
+        ));
+        Ok(())
+    }
+}

@@ -1,0 +1,24 @@
+//! Shared HTTP pieces every context's pages and API use:
+//!
+//! - the KERN UX assets, fetched by the build and embedded ([`assets`]);
+//! - the two layouts (citizen portal `/`, staff workplace `/arbeit`) and the
+//!   per-request page context with locale, CSRF token and viewer ([`page`]);
+//! - German/English translations with Fluent ([`i18n`]);
+//! - CSRF protection for every form ([`csrf`]) and security headers
+//!   ([`headers`]);
+//! - [`AppError`], rendered as an error page for people or as
+//!   `application/problem+json` for the API ([`error`], [`api`]).
+
+pub mod api;
+pub mod assets;
+pub mod csrf;
+pub mod error;
+pub mod headers;
+pub mod i18n;
+pub mod page;
+
+pub use api::ApiJson;
+pub use csrf::CsrfForm;
+pub use error::AppError;
+pub use i18n::Locale;
+pub use page::{PageCtx, Shell, Viewer};
