@@ -27,8 +27,6 @@ pub enum Locale {
     En,
 }
 
-const DE: LanguageIdentifier = langid!("de");
-const EN: LanguageIdentifier = langid!("en");
 
 impl Locale {
     /// The BCP 47 tag for `<html lang>`.
@@ -67,10 +65,10 @@ impl Locale {
         langs.into_iter().find_map(|(_, tag)| Locale::parse(tag))
     }
 
-    fn id(self) -> &'static LanguageIdentifier {
+    fn id(self) -> LanguageIdentifier {
         match self {
-            Locale::De => &DE,
-            Locale::En => &EN,
+            Locale::De => langid!("de"),
+            Locale::En => langid!("en"),
         }
     }
 
@@ -78,7 +76,7 @@ impl Locale {
     /// missing text is visible instead of silent.
     pub fn t(self, key: &str) -> String {
         LOCALES
-            .try_lookup(self.id(), key)
+            .try_lookup(&self.id(), key)
             .unwrap_or_else(|| key.to_owned())
     }
 
@@ -88,7 +86,7 @@ impl Locale {
             HashMap::new();
         args.insert(Cow::Owned(name.to_owned()), value.to_owned().into());
         LOCALES
-            .try_lookup_with_args(self.id(), key, &args)
+            .try_lookup_with_args(&self.id(), key, &args)
             .unwrap_or_else(|| key.to_owned())
     }
 }

@@ -84,8 +84,18 @@ impl PageCtx {
     }
 
     /// Translates `key` with one argument.
-    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
-        self.locale.t1(key, name, value)
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.locale.t1(key, name, &value.to_string())
+    }
+
+    /// The message of a field error code (`err-<code>`).
+    pub fn err(&self, code: &str) -> String {
+        self.locale.t(&format!("err-{code}"))
+    }
+
+    /// The name of a role.
+    pub fn role(&self, role: &str) -> String {
+        self.locale.t(&format!("role-{role}"))
     }
 
     /// The language to switch to, and its link.

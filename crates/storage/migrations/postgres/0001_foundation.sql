@@ -65,6 +65,7 @@ CREATE TABLE identity_account (
     status             TEXT NOT NULL CHECK (status IN ('unverified', 'active', 'disabled')),
     org_unit_id        UUID REFERENCES identity_org_unit (id),
     totp_secret        TEXT,
+    totp_last_step     BIGINT,
     totp_enabled       BOOLEAN NOT NULL DEFAULT FALSE,
     failed_logins      BIGINT NOT NULL DEFAULT 0,
     locked_until       TIMESTAMPTZ,

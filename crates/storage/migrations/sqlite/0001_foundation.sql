@@ -65,6 +65,7 @@ CREATE TABLE identity_account (
     status             TEXT NOT NULL CHECK (status IN ('unverified', 'active', 'disabled')),
     org_unit_id        BLOB REFERENCES identity_org_unit (id),
     totp_secret        TEXT,
+    totp_last_step     INTEGER,
     totp_enabled       BOOLEAN NOT NULL DEFAULT 0,
     failed_logins      INTEGER NOT NULL DEFAULT 0,
     locked_until       TEXT,
