@@ -237,3 +237,13 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
         }
     }
 }
+
+/// One error layer for the whole application: problem+json under `/api/`,
+/// error pages everywhere else.
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        problem_json_errors(req, next).await
+    } else {
+        html_errors(req, next).await
+    }
+}

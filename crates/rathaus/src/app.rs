@@ -1,0 +1,168 @@
+//! Wiring: builds every context from [`Settings`], joins their routers
+//! behind the shared layers (security headers, tracing, panic catching,
+//! body limit, CSRF cookie, session, error rendering, metrics) and runs the
+//! background tasks (job runner, access log writer).
+
+use crate::config::Settings;
+use crate::ops::{self, Metrics};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use identity::mail::{MAIL_JOB, MailJob, Mailer, SmtpConfig};
+use identity::store::IdentityStore;
+use identity::{IdentityService, IdentitySettings};
+use kernel::Clock;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use storage::audit::AuditKey;
+use storage::{AccessLog, BlobStore, Db, JobHandler, JobRunner};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+/// Everything a running instance holds.
+#[derive(Clone)]
+pub struct Application {
+    /// Settings in force.
+    pub settings: Settings,
+    /// Database.
+    pub db: Db,
+    /// Blob store.
+    pub blobs: BlobStore,
+    /// Access log.
+    pub log: AccessLog,
+    /// Job runner.
+    pub jobs: JobRunner,
+    /// Identity use cases.
+    pub identity: Arc<IdentityService>,
+    /// Clock.
+    pub clock: Arc<dyn Clock>,
+    /// Metrics registry.
+    pub metrics: Arc<Metrics>,
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "rathaus API", description = "JSON API of rathaus, the open-source digital city hall. Authenticate with `Authorization: Bearer <token>` (API tokens are created by admins) or a staff session. Errors are application/problem+json (RFC 9457).", license(name = "EUPL-1.2")),
+    tags((name = "identity", description = "Accounts, org units, roles"), (name = "operations", description = "Jobs and the access log"))
+)]
+struct ApiDoc;
+
+impl Application {
+    /// Builds the application: connects and migrates the database, opens
+    /// the blob store and keys, starts the access log writer.
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&settings.data_dir)?;
+        let db = Db::connect(&settings.database_url()).await?;
+        db.migrate().await?;
+        let blobs = BlobStore::local(&settings.data_dir.join("blobs"))?;
+        let key = AuditKey::load_or_create(&settings.data_dir.join("keys").join("audit-checkpoint.key"))?;
+        let log = AccessLog::start(db.clone(), clock.clone(), key, settings.audit.segment_size);
+        let mailer = if settings.mail.smtp_host.trim().is_empty() {
+            Mailer::files(settings.data_dir.join("mail"))?
+        } else {
+            Mailer::smtp(&SmtpConfig {
+                host: settings.mail.smtp_host.clone(),
+                port: settings.mail.smtp_port,
+                username: Some(settings.mail.smtp_username.clone()).filter(|s| !s.is_empty()),
+                password: Some(settings.mail.smtp_password.clone()).filter(|s| !s.is_empty()),
+                starttls: settings.mail.smtp_starttls,
+            })?
+        };
+        let mut handlers: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
+        handlers.insert(MAIL_JOB, Arc::new(MailJob { mailer, from: settings.mail.from.clone() }));
+        let jobs = JobRunner::new(db.clone(), clock.clone(), handlers);
+        let wake = jobs.clone();
+        let identity = Arc::new(IdentityService::new(
+            IdentityStore::new(db.clone()),
+            clock.clone(),
+            log.clone(),
+            IdentitySettings {
+                staff_totp_required: settings.identity.staff_totp_required,
+                session_idle: chrono::Duration::minutes(settings.identity.session_idle_minutes.max(1)),
+                lockout_threshold: settings.identity.lockout_threshold.max(1),
+                lockout_for: chrono::Duration::minutes(settings.identity.lockout_minutes.max(1)),
+                address_threshold: settings.identity.address_threshold.max(1),
+                public_url: settings.public_url(),
+                issuer: format!("rathaus {}", settings.city_name),
+            },
+            Arc::new(move || wake.wake()),
+        ));
+        Ok(Application {
+            metrics: Arc::new(Metrics::new()),
+            settings,
+            db,
+            blobs,
+            log,
+            jobs,
+            identity,
+            clock,
+        })
+    }
+
+    /// The whole HTTP service.
+    pub fn router(&self) -> Router {
+        let (api, mut openapi) = identity::http::api::router(self.identity.clone())
+            .merge(ops::api_router(self.clone()))
+            .split_for_parts();
+        let mut doc = ApiDoc::openapi();
+        doc.paths.paths.append(&mut openapi.paths.paths);
+        if let (Some(c), Some(mine)) = (doc.components.as_mut(), openapi.components.take()) {
+            c.schemas.extend(mine.schemas);
+        } else {
+            doc.components = openapi.components.take();
+        }
+        let doc = Arc::new(doc);
+        let shell = web::Shell {
+            secure_cookies: self.settings.public_url().starts_with("https://"),
+            city_name: self.settings.city_name.clone(),
+        };
+        Router::new()
+            .merge(identity::http::html::router(self.identity.clone()))
+            .merge(ops::router(self.clone()))
+            .merge(api)
+            .route(
+                "/api/v1/openapi.json",
+                axum::routing::get(move || {
+                    let doc = doc.clone();
+                    async move { axum::Json(doc.as_ref().clone()) }
+                }),
+            )
+            .merge(web::assets::router())
+            .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+            .layer(from_fn(web::error::render_errors))
+            .layer(from_fn_with_state(self.identity.clone(), identity::http::auth::session_layer))
+            .layer(from_fn(web::csrf::csrf_cookie))
+            .layer(axum::Extension(shell))
+            .layer(DefaultBodyLimit::max(self.settings.max_body_bytes))
+            .layer(CatchPanicLayer::new())
+            .layer(from_fn_with_state(self.metrics.clone(), ops::track))
+            .layer(TraceLayer::new_for_http())
+            .layer(from_fn(web::headers::security_headers))
+    }
+
+    /// Serves on `listener` until `shutdown` resolves; runs the job runner
+    /// in the background when configured.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let runner = if self.settings.jobs.run_in_background {
+            let jobs = self.jobs.clone();
+            let mut rx = stop_rx.clone();
+            Some(tokio::spawn(jobs.run_forever(async move {
+                let _ = rx.changed().await;
+            })))
+        } else {
+            None
+        };
+        let app = self.router().into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        let _ = stop_tx.send(true);
+        if let Some(r) = runner {
+            let _ = r.await;
+        }
+        self.log.flush().await.ok();
+        Ok(())
+    }
+}

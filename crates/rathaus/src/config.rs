@@ -1,0 +1,300 @@
+//! Typed configuration: defaults, `<data_dir>/rathaus.toml`, the `--config`
+//! file, `RATHAUS_…` environment variables and command-line options, in
+//! rising precedence. `rathaus config defaults` prints the documented
+//! defaults ([`DEFAULTS_TOML`]); a test keeps that file and
+//! [`Settings::default`] in step.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The documented default configuration file.
+pub const DEFAULTS_TOML: &str = include_str!("defaults.toml");
+
+/// All settings of one instance.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Listen address.
+    pub listen: String,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Database URL; empty means SQLite in the data directory.
+    pub database_url: String,
+    /// Public base URL; empty means `http://<listen>`.
+    pub public_url: String,
+    /// Name of the municipality.
+    pub city_name: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Identity settings.
+    pub identity: IdentityConfig,
+    /// E-mail settings.
+    pub mail: MailConfig,
+    /// Access log settings.
+    pub audit: AuditConfig,
+    /// Job runner settings.
+    pub jobs: JobsConfig,
+}
+
+/// `[identity]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityConfig {
+    /// Staff need TOTP.
+    pub staff_totp_required: bool,
+    /// Session idle lifetime.
+    pub session_idle_minutes: i64,
+    /// Failures before lockout.
+    pub lockout_threshold: i64,
+    /// Lockout length.
+    pub lockout_minutes: i64,
+    /// Failures per address before refusal.
+    pub address_threshold: i64,
+}
+
+/// `[mail]`.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// Sender.
+    pub from: String,
+    /// SMTP host; empty writes .eml files.
+    pub smtp_host: String,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// SMTP user.
+    pub smtp_username: String,
+    /// SMTP password (redacted in Debug).
+    pub smtp_password: String,
+    /// STARTTLS.
+    pub smtp_starttls: bool,
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Entries per signed segment.
+    pub segment_size: i64,
+}
+
+/// `[jobs]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Run the job runner inside `serve`.
+    pub run_in_background: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./rathaus-data"),
+            database_url: String::new(),
+            public_url: String::new(),
+            city_name: "Musterstadt".into(),
+            log_format: "text".into(),
+            max_body_bytes: 2 * 1024 * 1024,
+            identity: IdentityConfig::default(),
+            mail: MailConfig::default(),
+            audit: AuditConfig::default(),
+            jobs: JobsConfig::default(),
+        }
+    }
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        IdentityConfig {
+            staff_totp_required: true,
+            session_idle_minutes: 480,
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+            address_threshold: 50,
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            from: "Stadt Musterstadt <noreply@musterstadt.example>".into(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_starttls: true,
+        }
+    }
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig { segment_size: 10_000 }
+    }
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { run_in_background: true }
+    }
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("from", &self.from)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &if self.smtp_password.is_empty() { "" } else { "[redacted]" })
+            .field("smtp_starttls", &self.smtp_starttls)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &storage::db::redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("city_name", &self.city_name)
+            .field("log_format", &self.log_format)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("identity", &self.identity)
+            .field("mail", &self.mail)
+            .field("audit", &self.audit)
+            .field("jobs", &self.jobs)
+            .finish()
+    }
+}
+
+/// Command-line overrides (highest precedence).
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    /// `--listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// `--data-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// `--database-url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+/// Top-level keys, for picking configuration out of the environment.
+const KEYS: [&str; 11] = [
+    "listen", "data_dir", "database_url", "public_url", "city_name", "log_format", "max_body_bytes", "identity", "mail", "audit", "jobs",
+];
+
+/// Name of the per-data-directory config file (written by the demo).
+pub const DATA_DIR_CONFIG: &str = "rathaus.toml";
+
+impl Settings {
+    /// Loads settings from all sources.
+    pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Settings, Box<figment::Error>> {
+        let upper = |f: Figment| {
+            let f = match config_file {
+                Some(p) => f.merge(Toml::file_exact(p)),
+                None => f,
+            };
+            f.merge(
+                Env::prefixed("RATHAUS_")
+                    // Other RATHAUS_ variables (RATHAUS_LOG, test settings)
+                    // are not configuration keys.
+                    .filter(|k| {
+                        let k = k.as_str().to_ascii_lowercase();
+                        KEYS.contains(&k.split("__").next().unwrap_or(""))
+                    })
+                    .split("__"),
+            )
+                .merge(Serialized::defaults(overrides))
+        };
+        // The data directory decides where its own config file is, so it is
+        // resolved first without that file.
+        let first: Settings = upper(Figment::from(Serialized::defaults(Settings::default()))).extract().map_err(Box::new)?;
+        let data_file = first.data_dir.join(DATA_DIR_CONFIG);
+        upper(Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(data_file)))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            format!("sqlite://{}", self.data_dir.join("rathaus.db").display())
+        } else {
+            self.database_url.trim().to_owned()
+        }
+    }
+
+    /// The public URL in force, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        if self.public_url.trim().is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim().trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_defaults_are_the_defaults() {
+        let parsed: Settings = Figment::from(Toml::string(DEFAULTS_TOML)).extract().expect("defaults.toml parses");
+        assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let mut s = Settings::default();
+        s.mail.smtp_password = "geheim".into();
+        s.database_url = "postgres://app:geheim@db/rathaus".into();
+        let text = format!("{s:?}");
+        assert!(!text.contains("geheim"), "{text}");
+    }
+
+    #[test]
+    fn sqlite_in_the_data_dir_is_the_default_database() {
+        let s = Settings::default();
+        assert!(s.database_url().starts_with("sqlite://"));
+        assert!(s.database_url().ends_with("rathaus.db"));
+        assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn files_environment_and_options_layer_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("custom.toml", "listen = \"0.0.0.0:9000\"\ncity_name = \"Essen\"\n[identity]\nlockout_threshold = 3\n")?;
+            jail.set_env("RATHAUS_CITY_NAME", "Stuttgart");
+            jail.set_env("RATHAUS_IDENTITY__STAFF_TOTP_REQUIRED", "false");
+            let overrides = Overrides { listen: Some("127.0.0.1:1234".into()), ..Default::default() };
+            let s = Settings::load(Some(Path::new("custom.toml")), &overrides).map_err(|e| *e)?;
+            assert_eq!(s.listen, "127.0.0.1:1234");
+            assert_eq!(s.city_name, "Stuttgart");
+            assert_eq!(s.identity.lockout_threshold, 3);
+            assert!(!s.identity.staff_totp_required);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "lissten = \"x\"\n")?;
+            assert!(Settings::load(Some(Path::new("bad.toml")), &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+}

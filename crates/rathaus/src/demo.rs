@@ -1,0 +1,111 @@
+//! The demo city "Musterstadt": org units, staff with every role and a few
+//! citizens, seeded into an empty database by `rathaus serve --demo`.
+
+use crate::config::DATA_DIR_CONFIG;
+use identity::IdentityService;
+use identity::domain::AccountKind;
+use identity::service::NewAccount;
+use kernel::{Actor, OrgUnitId, Role};
+use std::path::Path;
+
+/// Password of every demo account (printed at start-up; demo only).
+pub const DEMO_PASSWORD: &str = "Demo-Passwort-2026";
+
+/// One demo login to print.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    /// E-mail.
+    pub email: &'static str,
+    /// What the account is for.
+    pub what: &'static str,
+    /// Where to log in.
+    pub area: &'static str,
+}
+
+const UNITS: [(&str, &str, &str); 9] = [
+    ("10", "0", "Haupt- und Personalamt"),
+    ("11", "10", "Personalamt"),
+    ("20", "0", "Kämmerei"),
+    ("32", "0", "Ordnungsamt"),
+    ("33", "0", "Bürgeramt"),
+    ("33.1", "33", "Meldewesen"),
+    ("63", "0", "Bauamt"),
+    ("13", "0", "Registratur und Archiv"),
+    ("PR", "0", "Personalrat"),
+];
+
+const STAFF: [(&str, &str, &str, &[Role], &str); 8] = [
+    ("admin@musterstadt.example", "Alex Admin", "0", &[Role::Admin, Role::DataProtectionOfficer], "Administration, Datenschutz"),
+    ("sachbearbeitung@musterstadt.example", "Sam Sachbearbeiter", "33", &[Role::Clerk], "Sachbearbeitung Bürgeramt"),
+    ("leitung.buergeramt@musterstadt.example", "Lea Leitung", "33", &[Role::Manager, Role::Clerk], "Führungskraft Bürgeramt"),
+    ("ordnungsamt@musterstadt.example", "Olaf Ordnung", "32", &[Role::Clerk], "Sachbearbeitung Ordnungsamt"),
+    ("bauamt@musterstadt.example", "Bettina Bau", "63", &[Role::Clerk, Role::Manager], "Bauamt"),
+    ("registratur@musterstadt.example", "Rita Registratur", "13", &[Role::RecordsOffice], "Registratur"),
+    ("personal@musterstadt.example", "Paul Personal", "11", &[Role::Hr], "Personalverwaltung"),
+    ("personalrat@musterstadt.example", "Petra Personalrat", "PR", &[Role::StaffCouncil], "Personalrat"),
+];
+
+const CITIZENS: [(&str, &str); 3] = [
+    ("erika.mustermann@example.org", "Erika Mustermann"),
+    ("max.mustermann@example.org", "Max Mustermann"),
+    ("aylin.yilmaz@example.org", "Aylin Yılmaz"),
+];
+
+/// The logins the demo prints.
+pub fn logins() -> Vec<DemoLogin> {
+    let mut out: Vec<DemoLogin> = STAFF
+        .iter()
+        .map(|(email, _, _, _, what)| DemoLogin { email, what, area: "/arbeit" })
+        .collect();
+    out.extend(CITIZENS.iter().map(|(email, _)| DemoLogin { email, what: "Bürger*in", area: "/" }));
+    out
+}
+
+/// Seeds Musterstadt when there is no account yet; returns whether it did.
+/// Also writes `<data_dir>/rathaus.toml` switching the staff second factor
+/// off, so a newcomer can look around at once (delete the file or set
+/// `RATHAUS_IDENTITY__STAFF_TOTP_REQUIRED=true` to turn it back on).
+pub async fn seed(svc: &IdentityService, data_dir: &Path) -> anyhow::Result<bool> {
+    if !svc.is_empty().await? {
+        return Ok(false);
+    }
+    let system = Actor::system("demo");
+    let root = svc.create_org_unit(&system, None, "0", "Stadtverwaltung Musterstadt").await?;
+    let mut ids: Vec<(&str, OrgUnitId)> = vec![("0", root.id)];
+    for (code, parent, name) in UNITS {
+        let parent_id = ids.iter().find(|(c, _)| *c == parent).map(|(_, id)| *id);
+        let unit = svc.create_org_unit(&system, parent_id, code, name).await?;
+        ids.push((code, unit.id));
+    }
+    for (email, name, unit, roles, _) in STAFF {
+        let org_unit = ids.iter().find(|(c, _)| *c == unit).map(|(_, id)| *id);
+        svc.create_account(&system, NewAccount {
+            kind: Some(AccountKind::Staff),
+            email: email.into(),
+            display_name: name.into(),
+            password: DEMO_PASSWORD.into(),
+            org_unit,
+            roles: roles.to_vec(),
+        })
+        .await?;
+    }
+    for (email, name) in CITIZENS {
+        svc.create_account(&system, NewAccount {
+            kind: Some(AccountKind::Citizen),
+            email: email.into(),
+            display_name: name.into(),
+            password: DEMO_PASSWORD.into(),
+            org_unit: None,
+            roles: vec![],
+        })
+        .await?;
+    }
+    let config = data_dir.join(DATA_DIR_CONFIG);
+    if !config.exists() {
+        std::fs::write(
+            &config,
+            "# Written by `rathaus serve --demo`: the demo city lets staff log in\n# without a second factor so newcomers can look around at once.\n[identity]\nstaff_totp_required = false\n",
+        )?;
+    }
+    Ok(true)
+}

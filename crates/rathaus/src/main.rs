@@ -1,0 +1,337 @@
+//! The `rathaus` command line: serve (with the demo city), migrate, print
+//! the default configuration, manage users, verify the access log.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use identity::domain::AccountKind;
+use identity::service::NewAccount;
+use kernel::{Actor, Role, SystemClock};
+use rathaus::app::Application;
+use rathaus::config::{DEFAULTS_TOML, Overrides, Settings};
+use rathaus::demo;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// rathaus – the open-source digital city hall.
+#[derive(Parser)]
+#[command(name = "rathaus", version, about)]
+struct Cli {
+    /// Configuration file (TOML).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on [env: RATHAUS_LISTEN] [default: 127.0.0.1:8080].
+    #[arg(long, global = true)]
+    listen: Option<String>,
+    /// Data directory [env: RATHAUS_DATA_DIR] [default: ./rathaus-data].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL (sqlite://… or postgres://…) [env: RATHAUS_DATABASE_URL].
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTP.
+    Serve {
+        /// Fill an empty data directory with the demo city Musterstadt first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The access log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the documented default configuration.
+    Defaults,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain and its signed checkpoints.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; prints a generated password unless one is given.
+    Create(CreateUser),
+    /// List accounts.
+    List,
+    /// Set a new password; prints a generated one unless given.
+    ResetPassword {
+        /// E-mail address of the account.
+        #[arg(long)]
+        email: String,
+        /// New password (at least 10 characters) [env: RATHAUS_NEW_PASSWORD].
+        #[arg(long, env = "RATHAUS_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        /// E-mail address of the account.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Args)]
+struct CreateUser {
+    /// E-mail address (login name).
+    #[arg(long)]
+    email: String,
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// `staff` or `citizen`.
+    #[arg(long, default_value = "staff")]
+    kind: String,
+    /// Code of the home org unit (staff), e.g. 33.
+    #[arg(long)]
+    org_unit: Option<String>,
+    /// Roles in the home unit (repeatable): clerk, manager, records_office,
+    /// hr, staff_council, data_protection_officer, admin.
+    #[arg(long = "role")]
+    roles: Vec<String>,
+    /// Password (at least 10 characters) [env: RATHAUS_NEW_PASSWORD].
+    #[arg(long, env = "RATHAUS_NEW_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+}
+
+fn generated_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..20)
+        .map(|_| {
+            let i = usize::from(rand::random::<u8>()) % ALPHABET.len();
+            char::from(ALPHABET.get(i).copied().unwrap_or(b'x'))
+        })
+        .collect()
+}
+
+fn init_tracing(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RATHAUS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Config { command: ConfigCommand::Defaults } = cli.command {
+        print!("{DEFAULTS_TOML}");
+        return ExitCode::SUCCESS;
+    }
+    let overrides = Overrides { listen: cli.listen.clone(), data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone() };
+    let settings = match Settings::load(cli.config.as_deref(), &overrides) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rathaus: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&settings.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rathaus: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, settings, overrides)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rathaus: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Config { .. } => Ok(ExitCode::SUCCESS),
+        Command::Migrate => {
+            let db = storage::Db::connect(&settings.database_url()).await?;
+            db.migrate().await?;
+            println!("Migrations applied ({:?}).", db.backend());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { demo: with_demo } => {
+            let mut settings = settings;
+            if with_demo {
+                std::fs::create_dir_all(&settings.data_dir)?;
+                let app = Application::build(settings.clone(), Arc::new(SystemClock)).await?;
+                if demo::seed(&app.identity, &settings.data_dir).await? {
+                    tracing::info!("demo city Musterstadt created");
+                }
+                app.log.flush().await?;
+                drop(app);
+                // The demo writes its own config file into the data dir.
+                settings = Settings::load(cli.config.as_deref(), &overrides).map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            let app = Application::build(settings.clone(), Arc::new(SystemClock)).await?;
+            let listener = tokio::net::TcpListener::bind(&settings.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", settings.listen))?;
+            let addr = listener.local_addr()?;
+            println!("rathaus {} serves {} on http://{addr}", env!("CARGO_PKG_VERSION"), settings.city_name);
+            println!("  citizen portal: http://{addr}/   staff workplace: http://{addr}/arbeit");
+            if with_demo {
+                println!("Demo logins (password for all: {}):", demo::DEMO_PASSWORD);
+                for l in demo::logins() {
+                    println!("  {:<42} {:<8} {}", l.email, l.area, l.what);
+                }
+                if !settings.identity.staff_totp_required {
+                    println!("  Staff log in without a second factor in the demo (see {}/rathaus.toml).", settings.data_dir.display());
+                }
+                println!("  E-mails are written to {}/mail/", settings.data_dir.display());
+            }
+            app.serve(listener, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { command } => {
+            let app = Application::build(settings, Arc::new(SystemClock)).await?;
+            let code = user_command(&app, command).await;
+            app.log.flush().await?;
+            code
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let db = storage::Db::connect(&settings.database_url()).await?;
+            let key = storage::audit::AuditKey::load_or_create(&settings.data_dir.join("keys").join("audit-checkpoint.key"))?;
+            let report = storage::audit::verify_with_key(&db, &key).await?;
+            match report.broken {
+                None => {
+                    println!(
+                        "OK: {} entries and {} signed checkpoints verified ({} not yet chained).",
+                        report.entries, report.checkpoints, report.pending
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!(
+                        "BROKEN: first broken entry is chain position {}{}: {}",
+                        b.seq,
+                        b.row_id.map(|r| format!(" (row id {r})")).unwrap_or_default(),
+                        b.reason
+                    );
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
+async fn user_command(app: &Application, command: UserCommand) -> anyhow::Result<ExitCode> {
+    let system = Actor::system("cli");
+    let svc = &app.identity;
+    match command {
+        UserCommand::Create(c) => {
+            let kind = AccountKind::parse(&c.kind).context("--kind must be staff or citizen")?;
+            let units = svc.org_units(&system).await?;
+            let org_unit = match &c.org_unit {
+                Some(code) => Some(units.iter().find(|u| &u.code == code).map(|u| u.id).with_context(|| format!("no org unit with code {code}"))?),
+                None if kind == AccountKind::Staff => units.iter().find(|u| u.parent.is_none()).map(|u| u.id),
+                None => None,
+            };
+            let roles = c
+                .roles
+                .iter()
+                .map(|r| Role::parse(r).with_context(|| format!("unknown role {r}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let (password, generated) = match c.password {
+                Some(p) => (p, false),
+                None => (generated_password(), true),
+            };
+            match svc
+                .create_account(&system, NewAccount { kind: Some(kind), email: c.email, display_name: c.name, password: password.clone(), org_unit, roles })
+                .await
+            {
+                Ok(a) => {
+                    println!("Created {} {} ({})", a.kind.as_str(), a.email, a.id);
+                    if generated {
+                        println!("Password: {password}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(identity::IdentityError::Invalid(errors)) => {
+                    for e in errors.0 {
+                        eprintln!("invalid {}: {}", e.field, e.code);
+                    }
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        UserCommand::List => {
+            for a in svc.list_accounts(&system, None, 500, 0).await? {
+                println!("{}\t{}\t{}\t{}\t{}", a.id, a.kind.as_str(), a.status.as_str(), a.email, a.display_name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::ResetPassword { email, password } => {
+            let id = svc.account_id_by_email(&email).await?.with_context(|| format!("no account {email}"))?;
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (generated_password(), true),
+            };
+            match svc.set_password(&system, id, &password).await {
+                Ok(()) => {
+                    println!("Password of {email} set; its sessions were ended.");
+                    if generated {
+                        println!("Password: {password}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(identity::IdentityError::Invalid(_)) => {
+                    eprintln!("the password must have at least 10 characters");
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        UserCommand::Disable { email } => {
+            let id = svc.account_id_by_email(&email).await?.with_context(|| format!("no account {email}"))?;
+            svc.disable_account(&system, id).await?;
+            println!("{email} disabled; its sessions were ended.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,607 @@
+'use strict';
+// End-to-end browser tests of rathaus.
+//
+// The suite starts `rathaus serve --demo` itself on a free loopback port with a
+// fresh data directory (staff second factor switched ON), drives Debian's
+// Chromium through playwright-core and runs axe-core (WCAG 2.1 A/AA) on every
+// page it visits. See README.md.
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { setTimeout: delay } = require('node:timers/promises');
+const { chromium } = require('playwright-core');
+const { totp, currentStep, splitEntity, mailTexts, decodeQuotedPrintable } = require('./helpers');
+
+// ---------------------------------------------------------------- settings
+
+const E2E_DIR = __dirname;
+const RATHAUS_BIN = process.env.RATHAUS_BIN
+  ? path.resolve(E2E_DIR, process.env.RATHAUS_BIN)
+  : path.resolve(E2E_DIR, process.env.CARGO_TARGET_DIR || '../target', 'debug', 'rathaus');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const RESULTS_DIR = path.join(E2E_DIR, 'test-results');
+const READY_TIMEOUT_MS = 60_000;
+const MAIL_TIMEOUT_MS = 30_000;
+const POLL_INTERVAL_MS = 200;
+const TEST_TIMEOUT_MS = 300_000;
+
+const DEMO_PASSWORD = 'Demo-Passwort-2026';
+const ADMIN_EMAIL = 'admin@musterstadt.example';
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+
+const DESKTOP = { width: 1280, height: 800 };
+const MOBILE = { width: 360, height: 740 };
+
+// ------------------------------------------------------------ shared state
+
+let server = null; // { child, port, baseUrl, dataDir, log: string[] }
+let browser = null;
+const checkedPages = []; // lines for test-results/pages.txt
+const allViolations = []; // for test-results/axe-violations.json
+const pageOptions = new WeakMap(); // page -> { label, checkOverflow, problems }
+let anyFailure = false;
+
+// ------------------------------------------------------------------ server
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function serverLogTail(max = 8000) {
+  if (!server) return '';
+  const text = server.log.join('');
+  return text.length > max ? '…' + text.slice(-max) : text;
+}
+
+function reportServerLog(reason) {
+  process.stderr.write(
+    `\n----- rathaus server output (${reason}) -----\n${serverLogTail() || '(empty)'}\n` +
+      `----- end of server output (data dir: ${server ? server.dataDir : '-'}) -----\n`,
+  );
+}
+
+async function startServer() {
+  if (!fs.existsSync(RATHAUS_BIN)) {
+    throw new Error(
+      `rathaus binary not found at ${RATHAUS_BIN}. Build it first (cargo build -p rathaus) ` +
+        'or point RATHAUS_BIN / CARGO_TARGET_DIR at it.',
+    );
+  }
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rathaus-e2e-'));
+  const log = [];
+  const child = spawn(
+    RATHAUS_BIN,
+    ['serve', '--demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`],
+    {
+      env: {
+        ...process.env,
+        RATHAUS_IDENTITY__STAFF_TOTP_REQUIRED: 'true',
+        RATHAUS_PUBLIC_URL: baseUrl,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const keep = (chunk) => {
+    log.push(chunk.toString('utf8'));
+    // Keep memory bounded on chatty logs.
+    if (log.length > 5000) log.splice(0, log.length - 5000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  child.on('error', (err) => {
+    exited = { code: null, signal: null, error: err };
+  });
+  server = { child, port, baseUrl, dataDir, log, exitInfo: () => exited };
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (exited) {
+      throw new Error(
+        `rathaus exited before it was ready (code ${exited.code}, signal ${exited.signal}` +
+          `${exited.error ? ', ' + exited.error.message : ''})`,
+      );
+    }
+    try {
+      const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return;
+      lastError = `GET /readyz answered ${res.status}`;
+    } catch (err) {
+      lastError = err.cause ? `${err.message}: ${err.cause.code || err.cause.message}` : err.message;
+    }
+    await delay(POLL_INTERVAL_MS);
+  }
+  throw new Error(`rathaus was not ready within ${READY_TIMEOUT_MS / 1000} s (${lastError})`);
+}
+
+async function stopServer() {
+  if (!server) return;
+  const { child } = server;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (anyFailure || process.env.E2E_KEEP_DATA) {
+    process.stderr.write(`rathaus data dir kept for inspection: ${server.dataDir}\n`);
+  } else {
+    fs.rmSync(server.dataDir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+/** URL of a path on the server under test. */
+const url = (p) => server.baseUrl + p;
+
+/** Text with Fluent's Unicode isolation marks removed and whitespace collapsed. */
+const clean = (s) => (s || '').replace(/[\u2068\u2069]/g, '').replace(/\s+/g, ' ').trim();
+
+async function newPage(viewport, { label, checkOverflow = false }) {
+  const context = await browser.newContext({ viewport, locale: 'de-DE' });
+  context.setDefaultTimeout(30_000);
+  context.setDefaultNavigationTimeout(60_000);
+  const page = await context.newPage();
+  pageOptions.set(page, { label, checkOverflow, problems: [] });
+  return page;
+}
+
+/**
+ * Runs `action` (a click or submit) and waits for the main frame to load the
+ * next document. Returns the final (non-redirect) navigation response.
+ */
+async function navigate(page, action) {
+  let last = null;
+  const onResponse = (res) => {
+    if (res.frame() === page.mainFrame() && res.request().isNavigationRequest()) last = res;
+  };
+  page.on('response', onResponse);
+  try {
+    await Promise.all([
+      page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
+      action(),
+    ]);
+    await page.waitForLoadState('load');
+  } finally {
+    page.off('response', onResponse);
+  }
+  return last;
+}
+
+/** Clicks the submit button of the form in <main> and waits for the next page. */
+const submit = (page, selector = 'main form button[type=submit]') =>
+  navigate(page, () => page.click(selector));
+
+async function goto(page, p, expectedStatus = 200) {
+  const res = await page.goto(url(p), { waitUntil: 'load' });
+  assert.ok(res, `no response for ${p}`);
+  assert.equal(
+    res.status(),
+    expectedStatus,
+    `GET ${p} → ${page.url()} answered ${res.status()}, expected ${expectedStatus}. ` +
+      `Page text: ${await mainText(page)}`,
+  );
+  return res;
+}
+
+async function mainText(page) {
+  try {
+    return clean(await page.locator('main').first().innerText({ timeout: 2000 })).slice(0, 400);
+  } catch {
+    return '(no <main>)';
+  }
+}
+
+async function expectPath(page, expected) {
+  const actual = new URL(page.url()).pathname;
+  assert.equal(actual, expected, `expected to be on ${expected} but on ${page.url()}. Page text: ${await mainText(page)}`);
+}
+
+let axeSource = null;
+
+/**
+ * The check run after every navigation or submit: records the URL, runs
+ * axe-core (WCAG 2.0/2.1 A and AA) and, for pages opened with
+ * checkOverflow, asserts that nothing scrolls horizontally. Problems are
+ * collected and reported together at the end of the test.
+ */
+async function checkPage(page) {
+  const opts = pageOptions.get(page);
+  const pageUrl = page.url();
+  const size = page.viewportSize();
+  checkedPages.push(`${opts.label}\t${size.width}x${size.height}\t${pageUrl}`);
+
+  // The app's CSP (script-src 'self') forbids inline <script> elements, so
+  // addScriptTag with the file's content would be blocked. Evaluating the
+  // source through the DevTools protocol is not subject to the page's CSP,
+  // so the page is checked as served, CSP and all.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    axeSource ??= fs.readFileSync(AXE_PATH, 'utf8');
+    await page.evaluate(axeSource);
+  }
+  const violations = await page.evaluate(async (tags) => {
+    // eslint-disable-next-line no-undef
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.length,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
+  }, AXE_TAGS);
+  for (const v of violations) {
+    opts.problems.push({ kind: 'axe', url: pageUrl, ...v });
+    allViolations.push({ test: opts.label, url: pageUrl, ...v });
+  }
+
+  if (opts.checkOverflow) {
+    const o = await page.evaluate(() => {
+      const iw = window.innerWidth;
+      const sw = document.documentElement.scrollWidth;
+      const wide = [];
+      if (sw > iw) {
+        for (const el of document.querySelectorAll('body *')) {
+          const r = el.getBoundingClientRect();
+          if (r.right > iw + 0.5 && r.width > 0) {
+            const id = el.id ? '#' + el.id : '';
+            const cls = typeof el.className === 'string' && el.className.trim()
+              ? '.' + el.className.trim().split(/\s+/).join('.')
+              : '';
+            wide.push(`${el.tagName.toLowerCase()}${id}${cls} (right ${Math.round(r.right)}px)`);
+            if (wide.length >= 5) break;
+          }
+        }
+      }
+      return { iw, sw, wide };
+    });
+    if (o.sw > o.iw) {
+      opts.problems.push({ kind: 'overflow', url: pageUrl, ...o });
+    }
+  }
+}
+
+function formatProblems(problems) {
+  // The same finding on the same URL (e.g. a page visited twice) is listed once.
+  const byUrl = new Map();
+  for (const p of problems) {
+    if (!byUrl.has(p.url)) byUrl.set(p.url, new Map());
+    const key = p.kind === 'axe' ? `${p.id} ${p.targets.join('|')}` : `overflow ${p.sw}`;
+    const seen = byUrl.get(p.url);
+    if (seen.has(key)) seen.get(key).times += 1;
+    else seen.set(key, { ...p, times: 1 });
+  }
+  const axeCount = problems.filter((p) => p.kind === 'axe').length;
+  const overflowCount = problems.length - axeCount;
+  const lines = [
+    `${axeCount} axe violation(s), ${overflowCount} horizontal overflow(s) on ${byUrl.size} page(s):`,
+  ];
+  for (const [u, found] of byUrl) {
+    lines.push(`  ${u}`);
+    for (const p of found.values()) {
+      const times = p.times > 1 ? ` (on ${p.times} checks of this URL)` : '';
+      if (p.kind === 'axe') {
+        lines.push(
+          `    - ${p.id} [${p.impact}] ${p.help} (${p.nodes} element(s))${times}: ${p.targets.join(' | ')}`,
+          `      ${p.helpUrl}`,
+        );
+      } else {
+        lines.push(
+          `    - horizontal overflow: scrollWidth ${p.sw}px > innerWidth ${p.iw}px${times}` +
+            (p.wide.length ? `; too wide: ${p.wide.join(', ')}` : ''),
+        );
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Wraps a journey: opens its page, runs it, closes the context, and fails on
+ * any collected axe or overflow problem. The journey keeps going after an
+ * accessibility finding so that every page gets checked in one run.
+ */
+function journey(label, viewport, checkOverflow, fn) {
+  return async () => {
+    const page = await newPage(viewport, { label, checkOverflow });
+    const { problems } = pageOptions.get(page);
+    try {
+      await fn(page);
+    } catch (err) {
+      anyFailure = true;
+      if (problems.length) process.stderr.write(`\n[${label}] also found:\n${formatProblems(problems)}\n`);
+      reportServerLog(`${label} failed`);
+      try {
+        fs.mkdirSync(RESULTS_DIR, { recursive: true });
+        await page.screenshot({ path: path.join(RESULTS_DIR, `${label}-failure.png`), fullPage: true });
+      } catch {
+        /* best effort */
+      }
+      throw err;
+    } finally {
+      await page.context().close();
+    }
+    if (problems.length) {
+      anyFailure = true;
+      assert.fail(`[${label}] ${formatProblems(problems)}`);
+    }
+  };
+}
+
+/**
+ * Polls <data-dir>/mail/ until a mail to `address` holds a link matching
+ * `linkPattern`; returns the link.
+ */
+async function waitForMailLink(address, linkPattern) {
+  const dir = path.join(server.dataDir, 'mail');
+  const deadline = Date.now() + MAIL_TIMEOUT_MS;
+  const seen = [];
+  while (Date.now() < deadline) {
+    let files = [];
+    try {
+      files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml'));
+    } catch {
+      /* directory not created yet */
+    }
+    for (const f of files) {
+      let raw;
+      try {
+        raw = fs.readFileSync(path.join(dir, f), 'utf8');
+      } catch {
+        continue;
+      }
+      const { headers } = splitEntity(raw);
+      if (!(headers.to || '').toLowerCase().includes(address.toLowerCase())) continue;
+      if (!seen.includes(f)) seen.push(f);
+      for (const text of [...mailTexts(raw), decodeQuotedPrintable(raw, 'utf-8')]) {
+        const m = linkPattern.exec(text.replace(/&amp;/g, '&'));
+        if (m) return m[0];
+      }
+    }
+    await delay(POLL_INTERVAL_MS);
+  }
+  throw new Error(
+    `no mail to ${address} with a link matching ${linkPattern} in ${dir} within ${MAIL_TIMEOUT_MS / 1000} s` +
+      (seen.length ? ` (mails to that address without such a link: ${seen.join(', ')})` : ''),
+  );
+}
+
+// -------------------------------------------------------------------- suite
+
+describe('rathaus end to end', () => {
+  before(
+    async () => {
+      fs.rmSync(RESULTS_DIR, { recursive: true, force: true });
+      fs.mkdirSync(RESULTS_DIR, { recursive: true });
+      try {
+        await startServer();
+      } catch (err) {
+        anyFailure = true;
+        reportServerLog('start failed');
+        throw err;
+      }
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+    },
+    { timeout: READY_TIMEOUT_MS + 60_000 },
+  );
+
+  after(
+    async () => {
+      try {
+        fs.mkdirSync(RESULTS_DIR, { recursive: true });
+        fs.writeFileSync(
+          path.join(RESULTS_DIR, 'pages.txt'),
+          `# test\tviewport\tURL (${checkedPages.length} page checks)\n${checkedPages.join('\n')}\n`,
+        );
+        fs.writeFileSync(path.join(RESULTS_DIR, 'axe-violations.json'), JSON.stringify(allViolations, null, 2) + '\n');
+      } finally {
+        if (browser) await browser.close();
+        await stopServer();
+      }
+    },
+    { timeout: 60_000 },
+  );
+
+  test(
+    'staff: password, TOTP enrolment, recovery codes, every admin page, logout, login with TOTP',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('staff', DESKTOP, false, async (page) => {
+      // Not logged in: the workplace sends to its login page.
+      await goto(page, '/arbeit');
+      await expectPath(page, '/arbeit/anmelden');
+      assert.equal(new URL(page.url()).searchParams.get('next'), '/arbeit', 'login page keeps next=/arbeit');
+      await checkPage(page);
+
+      // Password, then first-time TOTP enrolment.
+      await page.fill('#email', ADMIN_EMAIL);
+      await page.fill('#password', DEMO_PASSWORD);
+      await submit(page);
+      await expectPath(page, '/arbeit/anmelden/einrichten');
+      await checkPage(page);
+      const secret = clean(await page.textContent('#totp-secret'));
+      assert.match(secret.replace(/\s/g, ''), /^[A-Z2-7]{16,}=*$/i, `#totp-secret looks like base32: ${secret}`);
+      const enrolStep = currentStep();
+      await page.fill('#code', totp(secret, enrolStep));
+      await submit(page);
+
+      // Recovery codes, then on to the workplace.
+      const codes = (await page.locator('ul#recovery-codes li').allTextContents()).map(clean);
+      assert.ok(codes.length >= 1, `recovery codes shown (page: ${page.url()}: ${await mainText(page)})`);
+      assert.ok(codes.every((c) => c.length >= 6), `recovery codes look like codes: ${codes.join(', ')}`);
+      await checkPage(page);
+      await navigate(page, () => page.click('main a.kern-btn'));
+      await expectPath(page, '/arbeit');
+      await checkPage(page);
+
+      // Every staff page.
+      for (const p of [
+        '/arbeit/konto',
+        '/arbeit/admin',
+        '/arbeit/admin/konten',
+      ]) {
+        await goto(page, p);
+        await expectPath(page, p);
+        await checkPage(page);
+      }
+      const accountHref = await page.getAttribute('main table a', 'href');
+      assert.ok(accountHref, 'the accounts table links to an account');
+      await goto(page, new URL(accountHref, page.url()).pathname);
+      assert.match(new URL(page.url()).pathname, /^\/arbeit\/admin\/konten\/[^/]+$/);
+      await checkPage(page);
+      for (const p of [
+        '/arbeit/admin/organisation',
+        '/arbeit/admin/vertretungen',
+        '/arbeit/admin/api-tokens',
+        '/arbeit/admin/jobs',
+        '/arbeit/protokoll',
+      ]) {
+        await goto(page, p);
+        await expectPath(page, p);
+        await checkPage(page);
+      }
+
+      // Log out: the workplace asks for a login again.
+      await navigate(page, () => page.click('header form[action="/abmelden"] button'));
+      await checkPage(page);
+      await goto(page, '/arbeit');
+      await expectPath(page, '/arbeit/anmelden');
+      await checkPage(page);
+
+      // Log in again: password, then the TOTP code. A time step is accepted
+      // only once per account, so use a later step than the enrolment's
+      // (the next one is accepted thanks to the ±1 step skew).
+      await page.fill('#email', ADMIN_EMAIL);
+      await page.fill('#password', DEMO_PASSWORD);
+      await submit(page);
+      await expectPath(page, '/arbeit/anmelden/code');
+      await checkPage(page);
+      await page.fill('#code', totp(secret, Math.max(enrolStep + 1, currentStep())));
+      await submit(page);
+      await expectPath(page, '/arbeit');
+      assert.equal(await page.locator('header form[action="/abmelden"] button').count(), 1, 'logged in: logout button in the header');
+      await checkPage(page);
+    }),
+  );
+
+  test(
+    'citizen (360x740): registration with error summary, mail confirmation, login',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('citizen', MOBILE, true, async (page) => {
+      const stamp = `${Date.now()}-${crypto.randomBytes(3).toString('hex')}`;
+      const email = `e2e-${stamp}@example.org`;
+      const name = 'Erika Prüfmann';
+      const password = 'E2E-Passwort-2026-lang';
+
+      await goto(page, '/');
+      await checkPage(page);
+      await goto(page, '/registrieren');
+      await checkPage(page);
+
+      // Empty submit: 422 with an error summary linking to the fields.
+      const empty = await submit(page);
+      assert.ok(empty, 'the empty registration got a response');
+      assert.equal(empty.status(), 422, 'empty registration answers 422');
+      await expectPath(page, '/registrieren');
+      const summary = page.locator('.rh-error-summary');
+      assert.equal(await summary.count(), 1, 'error summary shown');
+      const targets = await summary.locator('a[href^="#"]').evaluateAll((as) =>
+        as.map((a) => ({ href: a.getAttribute('href'), exists: !!document.getElementById(a.getAttribute('href').slice(1)) })),
+      );
+      assert.ok(targets.length >= 1, 'error summary links to fields');
+      for (const t of targets) assert.ok(t.exists, `error summary link ${t.href} points to a field on the page`);
+      await checkPage(page);
+
+      // Real registration.
+      await page.fill('#display_name', name);
+      await page.fill('#email', email);
+      await page.fill('#password', password);
+      await submit(page);
+      await expectPath(page, '/registrieren/gesendet');
+      await checkPage(page);
+
+      // Confirmation link from the mail.
+      const escaped = server.baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const link = await waitForMailLink(email, new RegExp(`${escaped}/konto/bestaetigen\\?token=[0-9a-f]{64}`));
+      await goto(page, new URL(link).pathname + new URL(link).search);
+      await expectPath(page, '/konto/bestaetigen');
+      await checkPage(page);
+
+      // Login.
+      await goto(page, '/anmelden');
+      await checkPage(page);
+      await page.fill('#email', email);
+      await page.fill('#password', password);
+      await submit(page);
+      await expectPath(page, '/konto');
+      const heading = clean(await page.textContent('main h1'));
+      assert.equal(heading, `Willkommen, ${name}`);
+      await checkPage(page);
+    }),
+  );
+
+  test(
+    'error page (404) and language switch',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('error-and-language', DESKTOP, false, async (page) => {
+      await goto(page, '/gibt-es-nicht', 404);
+      assert.equal(await page.getAttribute('html', 'lang'), 'de');
+      assert.equal(await page.locator('header').count(), 1, '404 page has the site header');
+      assert.equal(await page.locator('main h1').count(), 1, '404 page has a heading in <main>');
+      assert.match(await mainText(page), /404/, '404 page names the status');
+      await checkPage(page);
+
+      // German → English on the start page.
+      await goto(page, '/');
+      assert.equal(await page.getAttribute('html', 'lang'), 'de');
+      await checkPage(page);
+      await navigate(page, () => page.click('header nav a[hreflang="en"]'));
+      await expectPath(page, '/');
+      assert.equal(await page.getAttribute('html', 'lang'), 'en', 'page in English after the switch');
+      await checkPage(page);
+
+      // The error page in English, then back to German.
+      await goto(page, '/gibt-es-nicht', 404);
+      assert.equal(await page.getAttribute('html', 'lang'), 'en');
+      await checkPage(page);
+      await navigate(page, () => page.click('header nav a[hreflang="de"]'));
+      assert.equal(await page.getAttribute('html', 'lang'), 'de', 'page in German after switching back');
+      await checkPage(page);
+    }),
+  );
+});
