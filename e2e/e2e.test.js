@@ -47,6 +47,7 @@ const checkedPages = []; // lines for test-results/pages.txt
 const allViolations = []; // for test-results/axe-violations.json
 const pageOptions = new WeakMap(); // page -> { label, checkOverflow, problems }
 let anyFailure = false;
+let startupError = null; // set when the server or the browser could not be started
 
 // ------------------------------------------------------------------ server
 
@@ -112,7 +113,11 @@ async function startServer() {
   child.on('error', (err) => {
     exited = { code: null, signal: null, error: err };
   });
-  server = { child, port, baseUrl, dataDir, log, exitInfo: () => exited };
+  server = { child, port, baseUrl, dataDir, log };
+  // Never leave the server behind, even if the test process is torn down.
+  process.once('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError = 'no answer yet';
@@ -267,12 +272,16 @@ async function checkPage(page) {
       if (sw > iw) {
         for (const el of document.querySelectorAll('body *')) {
           const r = el.getBoundingClientRect();
-          if (r.right > iw + 0.5 && r.width > 0) {
+          // The box itself, or content spilling out of it, reaches past the viewport.
+          const spill = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible'
+            ? r.left + el.scrollWidth
+            : r.right;
+          if (Math.max(r.right, spill) > iw + 0.5 && r.width > 0) {
             const id = el.id ? '#' + el.id : '';
             const cls = typeof el.className === 'string' && el.className.trim()
               ? '.' + el.className.trim().split(/\s+/).join('.')
               : '';
-            wide.push(`${el.tagName.toLowerCase()}${id}${cls} (right ${Math.round(r.right)}px)`);
+            wide.push(`${el.tagName.toLowerCase()}${id}${cls} (right edge ${Math.round(Math.max(r.right, spill))}px)`);
             if (wide.length >= 5) break;
           }
         }
@@ -327,6 +336,7 @@ function formatProblems(problems) {
  */
 function journey(label, viewport, checkOverflow, fn) {
   return async () => {
+    if (startupError) throw new Error(`setup failed: ${startupError.message}`, { cause: startupError });
     const page = await newPage(viewport, { label, checkOverflow });
     const { problems } = pageOptions.get(page);
     try {
@@ -393,30 +403,32 @@ async function waitForMailLink(address, linkPattern) {
 // -------------------------------------------------------------------- suite
 
 describe('rathaus end to end', () => {
+  // A failed start is kept and reported by every test (so the summary counts
+  // them as failed rather than cancelled).
   before(
     async () => {
       fs.rmSync(RESULTS_DIR, { recursive: true, force: true });
       fs.mkdirSync(RESULTS_DIR, { recursive: true });
       try {
         await startServer();
+        browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        });
       } catch (err) {
         anyFailure = true;
+        startupError = err;
         reportServerLog('start failed');
-        throw err;
       }
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
     },
     { timeout: READY_TIMEOUT_MS + 60_000 },
   );

@@ -128,6 +128,22 @@ impl Db {
         Ok(())
     }
 
+    /// A fingerprint of the migrations of `backend` (changes whenever a
+    /// migration is added), e.g. to name a migrated template database.
+    pub fn migrations_fingerprint(backend: Backend) -> String {
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        let mut bytes = Vec::new();
+        for m in migrator.iter() {
+            bytes.extend_from_slice(&m.version.to_be_bytes());
+            bytes.extend_from_slice(&m.checksum);
+        }
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&bytes)).chars().take(16).collect()
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         match self {
