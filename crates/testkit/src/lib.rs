@@ -22,8 +22,9 @@ use reqwest::cookie::CookieStore;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Password of every account the kit creates.
-pub const PASSWORD: &str = "Test-Passwort-2026";
+/// Password of every account the kit creates (the demo's, so demo
+/// accounts log in the same way).
+pub const PASSWORD: &str = rathaus::demo::DEMO_PASSWORD;
 
 /// A running application for one test.
 pub struct TestApp {
@@ -67,10 +68,10 @@ async fn try_spawn(change: impl FnOnce(&mut Settings)) -> Result<TestApp> {
         ..Settings::default()
     };
     settings.jobs.run_in_background = false;
-    change(&mut settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}", listener.local_addr()?);
     settings.public_url = address.clone();
+    change(&mut settings);
     let clock = ManualClock::new(Utc::now());
     let app = Application::build(settings, Arc::new(clock.clone())).await?;
     let serving = app.clone();
@@ -110,6 +111,27 @@ impl Page {
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The non-empty values of every `<option>` on the page, in order.
+    pub fn option_values(&self) -> Vec<String> {
+        self.body
+            .split("<option value=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The first form action on the page that ends with `suffix`.
+    pub fn form_action(&self, suffix: &str) -> Option<String> {
+        self.body
+            .split("action=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .find(|a| a.ends_with(suffix))
+            .map(str::to_owned)
     }
 
     /// The text between `start` and the next `end` after it.

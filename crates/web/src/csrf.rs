@@ -62,10 +62,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         let cookie = cookie_token(req.headers());
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::Invalid {
-                    detail: "The form is too large.".into(),
-                    errors: kernel::FieldErrors::new(),
-                }
+                AppError::TooLarge
             } else {
                 AppError::Invalid {
                     detail: e.body_text(),

@@ -40,6 +40,9 @@ pub enum AppError {
     /// Conflicts with the current state (e.g. e-mail already taken).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The request body is larger than allowed.
+    #[error("payload too large")]
+    TooLarge,
     /// Too many attempts; try later.
     #[error("too many requests: {0}")]
     TooManyRequests(String),
@@ -70,6 +73,7 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,6 +105,7 @@ impl IntoResponse for AppError {
             AppError::Invalid { detail, errors } => ("invalid_input", detail, errors),
             AppError::Conflict(d) => ("conflict", d, FieldErrors::new()),
             AppError::TooManyRequests(d) => ("too_many_requests", d, FieldErrors::new()),
+            AppError::TooLarge => ("payload_too_large", "The request body is too large.".to_owned(), FieldErrors::new()),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 ("internal", "Something went wrong on our side.".to_owned(), FieldErrors::new())
@@ -213,7 +218,8 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
     }
     let status = res.status();
     let key = match status.as_u16() {
-        400 | 413 | 415 | 422 => "bad-request",
+        413 => "too-large",
+        400 | 415 | 422 => "bad-request",
         401 => "unauthorized",
         403 if res.extensions().get::<ErrorInfo>().is_some_and(|i| i.code == "csrf_mismatch") => "csrf",
         403 => "forbidden",

@@ -60,11 +60,13 @@ pub async fn session_layer(State(svc): State<Arc<IdentityService>>, mut req: Req
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
     if let Some(token) = bearer {
+        // An unknown or revoked token authenticates nobody; the
+        // extractors then answer 401 through the error layer.
         match svc.token_actor(&token).await {
             Ok(Some(actor)) => {
                 req.extensions_mut().insert(Authenticated { actor, account: None });
             }
-            Ok(None) => return AppError::Unauthorized.into_response(),
+            Ok(None) => {}
             Err(e) => return AppError::internal(e).into_response(),
         }
         return next.run(req).await;

@@ -1,0 +1,12 @@
+//! HTTP behaviour of rathaus through the same routes a browser or an API
+//! client uses. Every test gets its own app and database: SQLite by
+//! default, PostgreSQL when `RATHAUS_TEST_POSTGRES_URL` is set.
+
+mod access_log;
+mod accounts_api;
+mod admin_pages;
+mod bad_input;
+mod citizens;
+mod jobs;
+mod shell;
+mod staff_login;
