@@ -73,7 +73,8 @@ impl Application {
         };
         let mut handlers: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
         handlers.insert(MAIL_JOB, Arc::new(MailJob { mailer, from: settings.mail.from.clone() }));
-        let jobs = JobRunner::new(db.clone(), clock.clone(), handlers);
+        let jobs = JobRunner::new(db.clone(), clock.clone(), handlers)
+            .with_lease(chrono::Duration::seconds(settings.jobs.lease_seconds.max(1)));
         let wake = jobs.clone();
         let identity = Arc::new(IdentityService::new(
             IdentityStore::new(db.clone()),

@@ -88,6 +88,9 @@ pub struct AuditConfig {
 pub struct JobsConfig {
     /// Run the job runner inside `serve`.
     pub run_in_background: bool,
+    /// Seconds a claimed job belongs to its runner; after a crash its jobs
+    /// run again once this has passed.
+    pub lease_seconds: i64,
 }
 
 impl Default for Settings {
@@ -141,7 +144,7 @@ impl Default for AuditConfig {
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        JobsConfig { run_in_background: true }
+        JobsConfig { run_in_background: true, lease_seconds: 30 }
     }
 }
 

@@ -189,6 +189,7 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
     match cli.command {
         Command::Config { .. } => Ok(ExitCode::SUCCESS),
         Command::Migrate => {
+            std::fs::create_dir_all(&settings.data_dir)?;
             let db = storage::Db::connect(&settings.database_url()).await?;
             db.migrate().await?;
             println!("Migrations applied ({:?}).", db.backend());
@@ -234,6 +235,7 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
             code
         }
         Command::Audit { command: AuditCommand::Verify } => {
+            std::fs::create_dir_all(&settings.data_dir)?;
             let db = storage::Db::connect(&settings.database_url()).await?;
             let key = storage::audit::AuditKey::load_or_create(&settings.data_dir.join("keys").join("audit-checkpoint.key"))?;
             let report = storage::audit::verify_with_key(&db, &key).await?;
@@ -265,7 +267,14 @@ async fn user_command(app: &Application, command: UserCommand) -> anyhow::Result
     match command {
         UserCommand::Create(c) => {
             let kind = AccountKind::parse(&c.kind).context("--kind must be staff or citizen")?;
-            let units = svc.org_units(&system).await?;
+            let mut units = svc.org_units(&system).await?;
+            if units.is_empty() && kind == AccountKind::Staff {
+                // The first staff account of a new installation: it needs
+                // the root of the org tree to hold its roles.
+                let root = svc.create_org_unit(&system, None, "0", &format!("Stadtverwaltung {}", app.settings.city_name)).await?;
+                println!("Created the root org unit {} ({})", root.name, root.code);
+                units.push(root);
+            }
             let org_unit = match &c.org_unit {
                 Some(code) => Some(units.iter().find(|u| &u.code == code).map(|u| u.id).with_context(|| format!("no org unit with code {code}"))?),
                 None if kind == AccountKind::Staff => units.iter().find(|u| u.parent.is_none()).map(|u| u.id),

@@ -177,8 +177,15 @@ impl JobRunner {
             clock,
             handlers: Arc::new(handlers),
             wake: Arc::new(Notify::new()),
-            lease: Duration::minutes(5),
+            lease: Duration::seconds(30),
         }
+    }
+
+    /// How long a claimed job stays with its runner before another may
+    /// take it (a runner that died releases its jobs after this).
+    pub fn with_lease(mut self, lease: Duration) -> JobRunner {
+        self.lease = lease;
+        self
     }
 
     /// Wakes the background loop (call after committing a job).

@@ -56,6 +56,11 @@ impl Instance {
         c
     }
 
+    /// The database URL the instance uses.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("rathaus.db").display()))
+    }
+
     /// Runs a CLI command against this instance's data (e.g. `user list`).
     pub fn cli(&self, args: &[&str]) -> Result<Output> {
         Ok(self.command().args(args).output()?)
