@@ -20,8 +20,13 @@ fn main() {
             .status();
         match status {
             Ok(s) if s.success() => {}
-            Ok(s) => panic!("`npm ci` in {} failed with {s}; Node >= 20 with npm is required", frontend.display()),
-            Err(e) => panic!("could not run npm ({e}); install Node >= 20 with npm, then build again"),
+            Ok(s) => panic!(
+                "`npm ci` in {} failed with {s}; Node >= 20 with npm is required",
+                frontend.display()
+            ),
+            Err(e) => {
+                panic!("could not run npm ({e}); install Node >= 20 with npm, then build again")
+            }
         }
     }
     let mut files: Vec<(String, PathBuf)> = Vec::new();
@@ -39,18 +44,26 @@ fn main() {
             .trim_matches(|c| c == '"' || c == '\'')
             .trim_start_matches("./");
         if target.ends_with(".woff2") {
-            files.push((format!("kern/fonts/{target}"), kern.join("fonts").join(target)));
+            files.push((
+                format!("kern/fonts/{target}"),
+                kern.join("fonts").join(target),
+            ));
         }
     }
     let own = manifest.join("assets");
     collect(&own, &own, "", &mut files);
     files.sort();
     let mut hasher = Sha256::new();
-    let mut out = String::from("/// Embedded assets: (path under /assets/, bytes).\npub static ASSETS: &[(&str, &[u8])] = &[\n");
+    let mut out = String::from(
+        "/// Embedded assets: (path under /assets/, bytes).\npub static ASSETS: &[(&str, &[u8])] = &[\n",
+    );
     for (url, path) in &files {
         hasher.update(url.as_bytes());
         hasher.update(std::fs::read(path).unwrap_or_default());
-        out.push_str(&format!("    ({url:?}, include_bytes!({:?})),\n", path.display().to_string()));
+        out.push_str(&format!(
+            "    ({url:?}, include_bytes!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     out.push_str("];\n");
     let version = hex::encode(hasher.finalize());
@@ -63,7 +76,9 @@ fn main() {
 }
 
 fn collect(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -74,7 +89,14 @@ fn collect(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf
         if !matches!(ext, "css" | "woff2" | "js" | "svg" | "ico" | "png") {
             continue;
         }
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-        out.push((format!("{prefix}{rel}"), path.canonicalize().unwrap_or(path.clone())));
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        out.push((
+            format!("{prefix}{rel}"),
+            path.canonicalize().unwrap_or(path.clone()),
+        ));
     }
 }

@@ -20,7 +20,11 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
 /// True when `password` matches the PHC string `phc`.
 pub fn verify(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            hasher()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

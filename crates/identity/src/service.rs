@@ -8,10 +8,12 @@ use crate::domain::{
     TokenPurpose,
 };
 use crate::mail::{MAIL_JOB, OutgoingMail};
-use crate::store::{ApiTokenRow, IdentityStore, NewAccountRow};
+use crate::store::{ApiTokenRow, IdentityStore, NewAccountRow, NewApiToken};
 use crate::{password, totp};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use kernel::{AccountId, Actor, ActorKind, ApiTokenId, Clock, FieldErrors, OrgUnitId, Role, RoleGrant};
+use kernel::{
+    AccountId, Actor, ActorKind, ApiTokenId, Clock, FieldErrors, OrgUnitId, Role, RoleGrant,
+};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use storage::audit::record_in_tx;
@@ -216,44 +218,81 @@ impl IdentityService {
         Ok(())
     }
 
-    async fn audit(&self, tx: &mut Tx, actor: &Actor, action: &str, kind: &str, ids: Vec<String>) -> Result<(), IdentityError> {
-        record_in_tx(tx, self.clock.as_ref(), &AuditEntry::new(actor.audit_label(), action, kind, ids)).await?;
+    async fn audit(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        action: &str,
+        kind: &str,
+        ids: Vec<String>,
+    ) -> Result<(), IdentityError> {
+        record_in_tx(
+            tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(actor.audit_label(), action, kind, ids),
+        )
+        .await?;
         Ok(())
     }
 
     /// Logs that `actor` was shown personal data of `ids` (before the
     /// response leaves).
-    pub async fn log_read(&self, actor: &Actor, action: &str, ids: Vec<String>) -> Result<(), IdentityError> {
+    pub async fn log_read(
+        &self,
+        actor: &Actor,
+        action: &str,
+        ids: Vec<String>,
+    ) -> Result<(), IdentityError> {
         if ids.is_empty() {
             return Ok(());
         }
         self.log
-            .record(vec![AuditEntry::new(actor.audit_label(), action, "account", ids)])
+            .record(vec![AuditEntry::new(
+                actor.audit_label(),
+                action,
+                "account",
+                ids,
+            )])
             .await?;
         Ok(())
     }
 
     async fn enqueue_mail(&self, tx: &mut Tx, mail: OutgoingMail) -> Result<(), IdentityError> {
-        let payload = serde_json::to_value(&mail).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let payload =
+            serde_json::to_value(&mail).map_err(|e| IdentityError::Internal(e.to_string()))?;
         storage::jobs::enqueue(tx, self.clock.as_ref(), NewJob::new(MAIL_JOB, payload)).await?;
         Ok(())
     }
 
     fn require(&self, ok: bool) -> Result<(), IdentityError> {
-        if ok { Ok(()) } else { Err(IdentityError::Forbidden) }
+        if ok {
+            Ok(())
+        } else {
+            Err(IdentityError::Forbidden)
+        }
     }
 
     // --- org units -------------------------------------------------------
 
     /// The org unit tree (any staff member or system may read it).
     pub async fn org_units(&self, actor: &Actor) -> Result<Vec<OrgUnit>, IdentityError> {
-        self.require(actor.is_system() || actor.kind == ActorKind::Staff || actor.has_scope("org:read") && matches!(actor.kind, ActorKind::ApiToken { .. }))?;
+        self.require(
+            actor.is_system()
+                || actor.kind == ActorKind::Staff
+                || actor.has_scope("org:read") && matches!(actor.kind, ActorKind::ApiToken { .. }),
+        )?;
         Ok(self.store.units().await?)
     }
 
     /// Creates a unit below `parent` (admins of the parent; the root only
     /// by the system or an admin of an existing root when none exists).
-    pub async fn create_org_unit(&self, actor: &Actor, parent: Option<OrgUnitId>, code: &str, name: &str) -> Result<OrgUnit, IdentityError> {
+    pub async fn create_org_unit(
+        &self,
+        actor: &Actor,
+        parent: Option<OrgUnitId>,
+        code: &str,
+        name: &str,
+    ) -> Result<OrgUnit, IdentityError> {
         let units = self.store.units().await?;
         match parent {
             Some(p) => {
@@ -262,7 +301,9 @@ impl IdentityService {
                 }
                 self.require(actor.has_role_in(Role::Admin, p) && actor.has_scope("org:write"))?;
             }
-            None => self.require(actor.is_system() || (units.is_empty() && actor.has_role_anywhere(Role::Admin)))?,
+            None => self.require(
+                actor.is_system() || (units.is_empty() && actor.has_role_anywhere(Role::Admin)),
+            )?,
         }
         let mut errors = FieldErrors::new();
         let code = code.trim();
@@ -281,10 +322,24 @@ impl IdentityService {
         };
         let now = self.now();
         let mut tx = self.store.db().begin().await?;
-        self.store.insert_unit(&mut tx, &unit, now).await.map_err(|e| {
-            if e.is_unique_violation() { invalid("code", "code_taken") } else { e.into() }
-        })?;
-        self.audit(&mut tx, actor, "org_unit.created", "org_unit", vec![unit.id.to_string()]).await?;
+        self.store
+            .insert_unit(&mut tx, &unit, now)
+            .await
+            .map_err(|e| {
+                if e.is_unique_violation() {
+                    invalid("code", "code_taken")
+                } else {
+                    e.into()
+                }
+            })?;
+        self.audit(
+            &mut tx,
+            actor,
+            "org_unit.created",
+            "org_unit",
+            vec![unit.id.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(unit)
     }
@@ -292,7 +347,11 @@ impl IdentityService {
     // --- accounts --------------------------------------------------------
 
     /// Creates an account (admins; citizens register themselves instead).
-    pub async fn create_account(&self, actor: &Actor, new: NewAccount) -> Result<Account, IdentityError> {
+    pub async fn create_account(
+        &self,
+        actor: &Actor,
+        new: NewAccount,
+    ) -> Result<Account, IdentityError> {
         self.require(actor.has_role_anywhere(Role::Admin) && actor.has_scope("accounts:write"))?;
         let kind = new.kind.unwrap_or(AccountKind::Staff);
         let mut errors = FieldErrors::new();
@@ -317,90 +376,198 @@ impl IdentityService {
         }
         errors.into_result().map_err(IdentityError::Invalid)?;
         let email = email.ok_or_else(|| invalid("email", "email_invalid"))?;
-        let hash = password::hash(&new.password).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let hash =
+            password::hash(&new.password).map_err(|e| IdentityError::Internal(e.to_string()))?;
         let id = AccountId::new();
         let now = self.now();
-        let org_unit = if kind == AccountKind::Staff { new.org_unit } else { None };
+        let org_unit = if kind == AccountKind::Staff {
+            new.org_unit
+        } else {
+            None
+        };
         let mut tx = self.store.db().begin().await?;
         self.store
-            .insert_account(&mut tx, &NewAccountRow {
-                id,
-                kind,
-                email: email.as_str(),
-                display_name: new.display_name.trim(),
-                password_hash: &hash,
-                status: AccountStatus::Active,
-                org_unit,
-            }, now)
+            .insert_account(
+                &mut tx,
+                &NewAccountRow {
+                    id,
+                    kind,
+                    email: email.as_str(),
+                    display_name: new.display_name.trim(),
+                    password_hash: &hash,
+                    status: AccountStatus::Active,
+                    org_unit,
+                },
+                now,
+            )
             .await
-            .map_err(|e| if e.is_unique_violation() { invalid("email", "email_taken") } else { e.into() })?;
+            .map_err(|e| {
+                if e.is_unique_violation() {
+                    invalid("email", "email_taken")
+                } else {
+                    e.into()
+                }
+            })?;
         if let Some(unit) = org_unit {
             let mut roles = new.roles.clone();
             roles.sort_by_key(|r| r.as_str());
             roles.dedup();
             for role in roles {
-                let g = Grant { id: Uuid::now_v7(), account: id, org_unit: unit, role };
+                let g = Grant {
+                    id: Uuid::now_v7(),
+                    account: id,
+                    org_unit: unit,
+                    role,
+                };
                 self.store.insert_grant(&mut tx, &g, now).await?;
             }
         }
-        self.audit(&mut tx, actor, "account.created", "account", vec![id.to_string()]).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "account.created",
+            "account",
+            vec![id.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
         self.store.account(id).await?.ok_or(IdentityError::NotFound)
     }
 
     /// Lists accounts (admins). Logs the ids shown.
-    pub async fn list_accounts(&self, actor: &Actor, kind: Option<AccountKind>, limit: i64, offset: i64) -> Result<Vec<Account>, IdentityError> {
+    pub async fn list_accounts(
+        &self,
+        actor: &Actor,
+        kind: Option<AccountKind>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Account>, IdentityError> {
         self.require(actor.has_role_anywhere(Role::Admin) && actor.has_scope("accounts:read"))?;
-        let accounts = self.store.accounts(kind, limit.clamp(1, 500), offset.max(0)).await?;
-        self.log_read(actor, "account.listed", accounts.iter().map(|a| a.id.to_string()).collect()).await?;
+        let accounts = self
+            .store
+            .accounts(kind, limit.clamp(1, 500), offset.max(0))
+            .await?;
+        self.log_read(
+            actor,
+            "account.listed",
+            accounts.iter().map(|a| a.id.to_string()).collect(),
+        )
+        .await?;
         Ok(accounts)
     }
 
     /// One account with its grants (admins, or the account itself).
-    pub async fn account(&self, actor: &Actor, id: AccountId) -> Result<(Account, Vec<Grant>), IdentityError> {
+    pub async fn account(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+    ) -> Result<(Account, Vec<Grant>), IdentityError> {
         let own = actor.account == Some(id) && !matches!(actor.kind, ActorKind::ApiToken { .. });
-        self.require(own || (actor.has_role_anywhere(Role::Admin) && actor.has_scope("accounts:read")))?;
-        let account = self.store.account(id).await?.ok_or(IdentityError::NotFound)?;
+        self.require(
+            own || (actor.has_role_anywhere(Role::Admin) && actor.has_scope("accounts:read")),
+        )?;
+        let account = self
+            .store
+            .account(id)
+            .await?
+            .ok_or(IdentityError::NotFound)?;
         let grants = self.store.grants_of(id).await?;
-        self.log_read(actor, "account.viewed", vec![id.to_string()]).await?;
+        self.log_read(actor, "account.viewed", vec![id.to_string()])
+            .await?;
         Ok((account, grants))
     }
 
     /// Grants a role in a unit (admins of that unit).
-    pub async fn grant_role(&self, actor: &Actor, account: AccountId, unit: OrgUnitId, role: Role) -> Result<Grant, IdentityError> {
+    pub async fn grant_role(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        unit: OrgUnitId,
+        role: Role,
+    ) -> Result<Grant, IdentityError> {
         self.require(actor.has_role_in(Role::Admin, unit) && actor.has_scope("accounts:write"))?;
-        let target = self.store.account(account).await?.ok_or(IdentityError::NotFound)?;
+        let target = self
+            .store
+            .account(account)
+            .await?
+            .ok_or(IdentityError::NotFound)?;
         if target.kind != AccountKind::Staff {
             return Err(invalid("account", "not_staff"));
         }
         if !self.store.units().await?.iter().any(|u| u.id == unit) {
             return Err(invalid("org_unit", "unit_unknown"));
         }
-        let g = Grant { id: Uuid::now_v7(), account, org_unit: unit, role };
+        let g = Grant {
+            id: Uuid::now_v7(),
+            account,
+            org_unit: unit,
+            role,
+        };
         let now = self.now();
         let mut tx = self.store.db().begin().await?;
-        self.store.insert_grant(&mut tx, &g, now).await.map_err(|e| {
-            if e.is_unique_violation() { invalid("role", "role_already_granted") } else { e.into() }
-        })?;
-        self.audit(&mut tx, actor, "role.granted", "account", vec![account.to_string()]).await?;
+        self.store
+            .insert_grant(&mut tx, &g, now)
+            .await
+            .map_err(|e| {
+                if e.is_unique_violation() {
+                    invalid("role", "role_already_granted")
+                } else {
+                    e.into()
+                }
+            })?;
+        self.audit(
+            &mut tx,
+            actor,
+            "role.granted",
+            "account",
+            vec![account.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(g)
     }
 
     /// Revokes a grant (admins of its unit).
-    pub async fn revoke_role(&self, actor: &Actor, account: AccountId, grant: Uuid) -> Result<(), IdentityError> {
+    pub async fn revoke_role(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        grant: Uuid,
+    ) -> Result<(), IdentityError> {
         let grants = self.store.grants_of(account).await?;
-        let g = grants.iter().find(|g| g.id == grant).ok_or(IdentityError::NotFound)?;
-        self.require(actor.has_role_in(Role::Admin, g.org_unit) && actor.has_scope("accounts:write"))?;
+        let g = grants
+            .iter()
+            .find(|g| g.id == grant)
+            .ok_or(IdentityError::NotFound)?;
+        self.require(
+            actor.has_role_in(Role::Admin, g.org_unit) && actor.has_scope("accounts:write"),
+        )?;
         let mut tx = self.store.db().begin().await?;
         self.store.delete_grant(&mut tx, account, grant).await?;
-        self.audit(&mut tx, actor, "role.revoked", "account", vec![account.to_string()]).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "role.revoked",
+            "account",
+            vec![account.to_string()],
+        )
+        .await?;
         self.commit(tx).await
     }
 
-    async fn change_status(&self, actor: &Actor, id: AccountId, to: fn(AccountStatus) -> Result<AccountStatus, domain::InvalidTransition>, action: &str) -> Result<Account, IdentityError> {
+    async fn change_status(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        to: fn(AccountStatus) -> Result<AccountStatus, domain::InvalidTransition>,
+        action: &str,
+    ) -> Result<Account, IdentityError> {
         self.require(actor.has_role_anywhere(Role::Admin) && actor.has_scope("accounts:write"))?;
-        let account = self.store.account(id).await?.ok_or(IdentityError::NotFound)?;
+        let account = self
+            .store
+            .account(id)
+            .await?
+            .ok_or(IdentityError::NotFound)?;
         if actor.account == Some(id) {
             return Err(invalid("account", "cannot_change_self"));
         }
@@ -411,47 +578,92 @@ impl IdentityService {
         if next == AccountStatus::Disabled {
             self.store.delete_sessions_of(&mut tx, id).await?;
         }
-        self.audit(&mut tx, actor, action, "account", vec![id.to_string()]).await?;
+        self.audit(&mut tx, actor, action, "account", vec![id.to_string()])
+            .await?;
         self.commit(tx).await?;
         self.store.account(id).await?.ok_or(IdentityError::NotFound)
     }
 
     /// Disables an account and ends its sessions.
-    pub async fn disable_account(&self, actor: &Actor, id: AccountId) -> Result<Account, IdentityError> {
-        self.change_status(actor, id, AccountStatus::disable, "account.disabled").await
+    pub async fn disable_account(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+    ) -> Result<Account, IdentityError> {
+        self.change_status(actor, id, AccountStatus::disable, "account.disabled")
+            .await
     }
 
     /// Enables a disabled account.
-    pub async fn enable_account(&self, actor: &Actor, id: AccountId) -> Result<Account, IdentityError> {
-        self.change_status(actor, id, AccountStatus::enable, "account.enabled").await
+    pub async fn enable_account(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+    ) -> Result<Account, IdentityError> {
+        self.change_status(actor, id, AccountStatus::enable, "account.enabled")
+            .await
     }
 
     /// Sets a password directly (CLI and admins); ends the account's sessions.
-    pub async fn set_password(&self, actor: &Actor, id: AccountId, new_password: &str) -> Result<(), IdentityError> {
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        new_password: &str,
+    ) -> Result<(), IdentityError> {
         self.require(actor.has_role_anywhere(Role::Admin) && actor.has_scope("accounts:write"))?;
         let mut errors = FieldErrors::new();
         domain::check_password(new_password, "password", &mut errors);
         errors.into_result().map_err(IdentityError::Invalid)?;
-        let hash = password::hash(new_password).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let hash =
+            password::hash(new_password).map_err(|e| IdentityError::Internal(e.to_string()))?;
         let mut tx = self.store.db().begin().await?;
-        if self.store.set_password(&mut tx, id, &hash, self.now()).await? == 0 {
+        if self
+            .store
+            .set_password(&mut tx, id, &hash, self.now())
+            .await?
+            == 0
+        {
             return Err(IdentityError::NotFound);
         }
         self.store.delete_sessions_of(&mut tx, id).await?;
-        self.audit(&mut tx, actor, "account.password_set", "account", vec![id.to_string()]).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "account.password_set",
+            "account",
+            vec![id.to_string()],
+        )
+        .await?;
         self.commit(tx).await
     }
 
     /// Finds an account id by e-mail (CLI).
-    pub async fn account_id_by_email(&self, email: &str) -> Result<Option<AccountId>, IdentityError> {
-        let Some(email) = Email::parse(email) else { return Ok(None) };
-        Ok(self.store.credentials_by_email(email.as_str()).await?.map(|c| AccountId(c.id)))
+    pub async fn account_id_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<AccountId>, IdentityError> {
+        let Some(email) = Email::parse(email) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .credentials_by_email(email.as_str())
+            .await?
+            .map(|c| AccountId(c.id)))
     }
 
     // --- deputies --------------------------------------------------------
 
     /// Records that `deputy` acts for `principal` in a period (admins).
-    pub async fn add_deputy(&self, actor: &Actor, principal: AccountId, deputy: AccountId, starts_on: NaiveDate, ends_on: NaiveDate) -> Result<Deputy, IdentityError> {
+    pub async fn add_deputy(
+        &self,
+        actor: &Actor,
+        principal: AccountId,
+        deputy: AccountId,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+    ) -> Result<Deputy, IdentityError> {
         self.require(actor.has_role_anywhere(Role::Admin) && actor.has_scope("accounts:write"))?;
         let mut errors = FieldErrors::new();
         if principal == deputy {
@@ -467,22 +679,44 @@ impl IdentityService {
             }
         }
         errors.into_result().map_err(IdentityError::Invalid)?;
-        let d = Deputy { id: Uuid::now_v7(), principal, deputy, starts_on, ends_on };
+        let d = Deputy {
+            id: Uuid::now_v7(),
+            principal,
+            deputy,
+            starts_on,
+            ends_on,
+        };
         let mut tx = self.store.db().begin().await?;
         self.store.insert_deputy(&mut tx, &d, self.now()).await?;
-        self.audit(&mut tx, actor, "deputy.added", "account", vec![principal.to_string(), deputy.to_string()]).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "deputy.added",
+            "account",
+            vec![principal.to_string(), deputy.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(d)
     }
 
     /// All deputy periods (staff may see who represents whom).
     pub async fn deputies(&self, actor: &Actor) -> Result<Vec<Deputy>, IdentityError> {
-        self.require(actor.is_system() || actor.kind == ActorKind::Staff || actor.has_scope("accounts:read") && matches!(actor.kind, ActorKind::ApiToken { .. }))?;
+        self.require(
+            actor.is_system()
+                || actor.kind == ActorKind::Staff
+                || actor.has_scope("accounts:read")
+                    && matches!(actor.kind, ActorKind::ApiToken { .. }),
+        )?;
         Ok(self.store.deputies().await?)
     }
 
     /// Whom `account` represents on `day`.
-    pub async fn represented_by(&self, account: AccountId, day: NaiveDate) -> Result<Vec<AccountId>, IdentityError> {
+    pub async fn represented_by(
+        &self,
+        account: AccountId,
+        day: NaiveDate,
+    ) -> Result<Vec<AccountId>, IdentityError> {
         Ok(self
             .store
             .deputies()
@@ -498,7 +732,12 @@ impl IdentityService {
     /// A citizen registers; an e-mail with a confirmation link is queued.
     /// Registering an address that exists sends no second account but a
     /// notice to the owner, so the form does not reveal who is registered.
-    pub async fn register_citizen(&self, email: &str, display_name: &str, password_text: &str) -> Result<(), IdentityError> {
+    pub async fn register_citizen(
+        &self,
+        email: &str,
+        display_name: &str,
+        password_text: &str,
+    ) -> Result<(), IdentityError> {
         let mut errors = FieldErrors::new();
         let parsed = Email::parse(email);
         if parsed.is_none() {
@@ -510,7 +749,12 @@ impl IdentityService {
         let email = parsed.ok_or_else(|| invalid("email", "email_invalid"))?;
         let now = self.now();
         let mut tx = self.store.db().begin().await?;
-        if self.store.credentials_by_email(email.as_str()).await?.is_some() {
+        if self
+            .store
+            .credentials_by_email(email.as_str())
+            .await?
+            .is_some()
+        {
             self.enqueue_mail(&mut tx, OutgoingMail {
                 to: email.as_str().to_owned(),
                 subject: "Registrierung: Sie haben bereits ein Konto".into(),
@@ -523,21 +767,35 @@ impl IdentityService {
             (self.on_job)();
             return Ok(());
         }
-        let hash = password::hash(password_text).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let hash =
+            password::hash(password_text).map_err(|e| IdentityError::Internal(e.to_string()))?;
         let id = AccountId::new();
         self.store
-            .insert_account(&mut tx, &NewAccountRow {
-                id,
-                kind: AccountKind::Citizen,
-                email: email.as_str(),
-                display_name: display_name.trim(),
-                password_hash: &hash,
-                status: AccountStatus::Unverified,
-                org_unit: None,
-            }, now)
+            .insert_account(
+                &mut tx,
+                &NewAccountRow {
+                    id,
+                    kind: AccountKind::Citizen,
+                    email: email.as_str(),
+                    display_name: display_name.trim(),
+                    password_hash: &hash,
+                    status: AccountStatus::Unverified,
+                    org_unit: None,
+                },
+                now,
+            )
             .await?;
         let token = new_token();
-        self.store.insert_token(&mut tx, &sha(token.as_bytes()), TokenPurpose::VerifyEmail, id, now + Duration::hours(48), now).await?;
+        self.store
+            .insert_token(
+                &mut tx,
+                &sha(token.as_bytes()),
+                TokenPurpose::VerifyEmail,
+                id,
+                now + Duration::hours(48),
+                now,
+            )
+            .await?;
         self.enqueue_mail(&mut tx, OutgoingMail {
             to: email.as_str().to_owned(),
             subject: "Bitte bestätigen Sie Ihre E-Mail-Adresse".into(),
@@ -548,8 +806,20 @@ impl IdentityService {
                 token
             ),
         }).await?;
-        let actor = Actor { account: Some(id), name: display_name.trim().to_owned(), kind: ActorKind::Citizen, grants: vec![] };
-        self.audit(&mut tx, &actor, "account.registered", "account", vec![id.to_string()]).await?;
+        let actor = Actor {
+            account: Some(id),
+            name: display_name.trim().to_owned(),
+            kind: ActorKind::Citizen,
+            grants: vec![],
+        };
+        self.audit(
+            &mut tx,
+            &actor,
+            "account.registered",
+            "account",
+            vec![id.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
         (self.on_job)();
         Ok(())
@@ -561,15 +831,36 @@ impl IdentityService {
         let mut tx = self.store.db().begin().await?;
         let id = self
             .store
-            .consume_token(&mut tx, &sha(token.trim().as_bytes()), TokenPurpose::VerifyEmail, now)
+            .consume_token(
+                &mut tx,
+                &sha(token.trim().as_bytes()),
+                TokenPurpose::VerifyEmail,
+                now,
+            )
             .await?
             .ok_or(IdentityError::BadToken)?;
-        let account = self.store.account(id).await?.ok_or(IdentityError::BadToken)?;
+        let account = self
+            .store
+            .account(id)
+            .await?
+            .ok_or(IdentityError::BadToken)?;
         if let Ok(next) = account.status.verify() {
             self.store.set_status(&mut tx, id, next, now).await?;
         }
-        let actor = Actor { account: Some(id), name: account.display_name, kind: ActorKind::Citizen, grants: vec![] };
-        self.audit(&mut tx, &actor, "account.email_verified", "account", vec![id.to_string()]).await?;
+        let actor = Actor {
+            account: Some(id),
+            name: account.display_name,
+            kind: ActorKind::Citizen,
+            grants: vec![],
+        };
+        self.audit(
+            &mut tx,
+            &actor,
+            "account.email_verified",
+            "account",
+            vec![id.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(id)
     }
@@ -589,7 +880,16 @@ impl IdentityService {
         let now = self.now();
         let token = new_token();
         let mut tx = self.store.db().begin().await?;
-        self.store.insert_token(&mut tx, &sha(token.as_bytes()), TokenPurpose::ResetPassword, AccountId(cred.id), now + Duration::hours(2), now).await?;
+        self.store
+            .insert_token(
+                &mut tx,
+                &sha(token.as_bytes()),
+                TokenPurpose::ResetPassword,
+                AccountId(cred.id),
+                now + Duration::hours(2),
+                now,
+            )
+            .await?;
         self.enqueue_mail(&mut tx, OutgoingMail {
             to: cred.email.clone(),
             subject: "Neues Passwort festlegen".into(),
@@ -598,29 +898,58 @@ impl IdentityService {
                 self.settings.public_url, token
             ),
         }).await?;
-        self.audit(&mut tx, &Actor::system("password-reset"), "account.password_reset_requested", "account", vec![cred.id.to_string()]).await?;
+        self.audit(
+            &mut tx,
+            &Actor::system("password-reset"),
+            "account.password_reset_requested",
+            "account",
+            vec![cred.id.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
         (self.on_job)();
         Ok(())
     }
 
     /// Sets a new password from a reset link; ends all sessions.
-    pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<(), IdentityError> {
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new_password: &str,
+    ) -> Result<(), IdentityError> {
         let mut errors = FieldErrors::new();
         domain::check_password(new_password, "password", &mut errors);
         errors.into_result().map_err(IdentityError::Invalid)?;
-        let hash = password::hash(new_password).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let hash =
+            password::hash(new_password).map_err(|e| IdentityError::Internal(e.to_string()))?;
         let now = self.now();
         let mut tx = self.store.db().begin().await?;
         let id = self
             .store
-            .consume_token(&mut tx, &sha(token.trim().as_bytes()), TokenPurpose::ResetPassword, now)
+            .consume_token(
+                &mut tx,
+                &sha(token.trim().as_bytes()),
+                TokenPurpose::ResetPassword,
+                now,
+            )
             .await?
             .ok_or(IdentityError::BadToken)?;
         self.store.set_password(&mut tx, id, &hash, now).await?;
         self.store.delete_sessions_of(&mut tx, id).await?;
-        let actor = Actor { account: Some(id), name: String::new(), kind: ActorKind::Citizen, grants: vec![] };
-        self.audit(&mut tx, &actor, "account.password_reset", "account", vec![id.to_string()]).await?;
+        let actor = Actor {
+            account: Some(id),
+            name: String::new(),
+            kind: ActorKind::Citizen,
+            grants: vec![],
+        };
+        self.audit(
+            &mut tx,
+            &actor,
+            "account.password_reset",
+            "account",
+            vec![id.to_string()],
+        )
+        .await?;
         self.commit(tx).await
     }
 
@@ -628,28 +957,50 @@ impl IdentityService {
 
     /// Checks e-mail and password for the given area and opens a session.
     /// Returns the session token (for the cookie) and what comes next.
-    pub async fn login(&self, email: &str, password_text: &str, address: &str, kind: AccountKind) -> Result<(String, LoginNext), IdentityError> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password_text: &str,
+        address: &str,
+        kind: AccountKind,
+    ) -> Result<(String, LoginNext), IdentityError> {
         let now = self.now();
         let since = now - self.settings.lockout_for;
         if self.store.failures_from(address, since).await? >= self.settings.address_threshold {
             return Err(IdentityError::RateLimited);
         }
-        let normalised = Email::parse(email).map(|e| e.as_str().to_owned()).unwrap_or_default();
+        let normalised = Email::parse(email)
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_default();
         let cred = self.store.credentials_by_email(&normalised).await?;
         let Some(cred) = cred.filter(|c| c.kind == kind.as_str()) else {
             // Same work as for a real account, so timing does not tell.
             password::verify(password_text, password::dummy_hash());
-            self.store.record_attempt(&normalised, address, false, now).await?;
+            self.store
+                .record_attempt(&normalised, address, false, now)
+                .await?;
             return Err(IdentityError::BadCredentials);
         };
         let id = AccountId(cred.id);
         if let Some(until) = cred.locked_until.filter(|u| *u > now) {
-            self.store.record_attempt(&normalised, address, false, now).await?;
+            self.store
+                .record_attempt(&normalised, address, false, now)
+                .await?;
             return Err(IdentityError::Locked(until));
         }
         if !password::verify(password_text, &cred.password_hash) {
-            self.store.record_attempt(&normalised, address, false, now).await?;
-            let count = self.store.record_failure(id, self.settings.lockout_threshold, now + self.settings.lockout_for, now).await?;
+            self.store
+                .record_attempt(&normalised, address, false, now)
+                .await?;
+            let count = self
+                .store
+                .record_failure(
+                    id,
+                    self.settings.lockout_threshold,
+                    now + self.settings.lockout_for,
+                    now,
+                )
+                .await?;
             if count >= self.settings.lockout_threshold {
                 return Err(IdentityError::Locked(now + self.settings.lockout_for));
             }
@@ -660,7 +1011,9 @@ impl IdentityService {
             Some(AccountStatus::Unverified) => return Err(IdentityError::Unverified),
             _ => return Err(IdentityError::Disabled),
         }
-        self.store.record_attempt(&normalised, address, true, now).await?;
+        self.store
+            .record_attempt(&normalised, address, true, now)
+            .await?;
         self.store.clear_failures(id).await?;
         let next = if cred.totp_enabled {
             LoginNext::SecondFactor
@@ -669,12 +1022,40 @@ impl IdentityService {
         } else {
             LoginNext::Done
         };
-        let stage = if next == LoginNext::Done { SessionStage::Complete } else { SessionStage::SecondFactor };
+        let stage = if next == LoginNext::Done {
+            SessionStage::Complete
+        } else {
+            SessionStage::SecondFactor
+        };
         let token = new_token();
-        self.store.insert_session(&sha(token.as_bytes()), id, stage, now + self.settings.session_idle, now).await?;
+        self.store
+            .insert_session(
+                &sha(token.as_bytes()),
+                id,
+                stage,
+                now + self.settings.session_idle,
+                now,
+            )
+            .await?;
         let mut tx = self.store.db().begin().await?;
-        let actor = Actor { account: Some(id), name: String::new(), kind: if kind == AccountKind::Staff { ActorKind::Staff } else { ActorKind::Citizen }, grants: vec![] };
-        self.audit(&mut tx, &actor, "session.password_ok", "account", vec![id.to_string()]).await?;
+        let actor = Actor {
+            account: Some(id),
+            name: String::new(),
+            kind: if kind == AccountKind::Staff {
+                ActorKind::Staff
+            } else {
+                ActorKind::Citizen
+            },
+            grants: vec![],
+        };
+        self.audit(
+            &mut tx,
+            &actor,
+            "session.password_ok",
+            "account",
+            vec![id.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
         Ok((token, next))
     }
@@ -682,20 +1063,26 @@ impl IdentityService {
     /// Resolves a session cookie; `None` when unknown or expired.
     pub async fn session(&self, token: &str) -> Result<Option<SessionState>, IdentityError> {
         let hash = sha(token.as_bytes());
-        let Some(row) = self.store.session(&hash).await? else { return Ok(None) };
+        let Some(row) = self.store.session(&hash).await? else {
+            return Ok(None);
+        };
         let now = self.now();
         if row.expires_at <= now {
             self.store.delete_session(&hash).await?;
             return Ok(None);
         }
         let id = AccountId(row.account_id);
-        let Some(account) = self.store.account(id).await? else { return Ok(None) };
+        let Some(account) = self.store.account(id).await? else {
+            return Ok(None);
+        };
         if account.status != AccountStatus::Active {
             return Ok(None);
         }
         // Sliding expiry, written at most every five minutes per session.
         if now - row.last_seen_at > Duration::minutes(5) {
-            self.store.touch_session(&hash, now + self.settings.session_idle, now).await?;
+            self.store
+                .touch_session(&hash, now + self.settings.session_idle, now)
+                .await?;
         }
         Ok(Some(match row.stage() {
             SessionStage::SecondFactor => SessionState::SecondFactor { account },
@@ -708,15 +1095,31 @@ impl IdentityService {
 
     /// Builds the actor of an account, resolving the units each grant covers.
     pub async fn actor_for(&self, account: &Account) -> Result<Actor, IdentityError> {
-        let grants = if account.kind == AccountKind::Staff { self.store.grants_of(account.id).await? } else { vec![] };
-        let units = if grants.is_empty() { vec![] } else { self.store.units().await? };
+        let grants = if account.kind == AccountKind::Staff {
+            self.store.grants_of(account.id).await?
+        } else {
+            vec![]
+        };
+        let units = if grants.is_empty() {
+            vec![]
+        } else {
+            self.store.units().await?
+        };
         Ok(Actor {
             account: Some(account.id),
             name: account.display_name.clone(),
-            kind: if account.kind == AccountKind::Staff { ActorKind::Staff } else { ActorKind::Citizen },
+            kind: if account.kind == AccountKind::Staff {
+                ActorKind::Staff
+            } else {
+                ActorKind::Citizen
+            },
             grants: grants
                 .into_iter()
-                .map(|g| RoleGrant { role: g.role, org_unit: g.org_unit, covers: domain::covered_units(&units, g.org_unit) })
+                .map(|g| RoleGrant {
+                    role: g.role,
+                    org_unit: g.org_unit,
+                    covers: domain::covered_units(&units, g.org_unit),
+                })
                 .collect(),
         })
     }
@@ -738,16 +1141,43 @@ impl IdentityService {
     /// completes the session.
     pub async fn second_factor(&self, token: &str, code: &str) -> Result<(), IdentityError> {
         let account = self.pending_account(token).await?;
-        let cred = self.store.credentials(account.id).await?.ok_or(IdentityError::NotFound)?;
+        let cred = self
+            .store
+            .credentials(account.id)
+            .await?
+            .ok_or(IdentityError::NotFound)?;
         let now = self.now();
-        let secret = cred.totp_secret.filter(|_| cred.totp_enabled).ok_or(IdentityError::BadCode)?;
+        let secret = cred
+            .totp_secret
+            .filter(|_| cred.totp_enabled)
+            .ok_or(IdentityError::BadCode)?;
         let unix = u64::try_from(now.timestamp()).unwrap_or(0);
         let ok = match totp::check(&secret, code, unix) {
-            Some(step) => self.store.use_totp_step(account.id, i64::try_from(step).unwrap_or(i64::MAX)).await?,
-            None => self.store.use_recovery_code(account.id, &hex::encode(sha(totp::normalise_recovery(code).as_bytes())), now).await?,
+            Some(step) => {
+                self.store
+                    .use_totp_step(account.id, i64::try_from(step).unwrap_or(i64::MAX))
+                    .await?
+            }
+            None => {
+                self.store
+                    .use_recovery_code(
+                        account.id,
+                        &hex::encode(sha(totp::normalise_recovery(code).as_bytes())),
+                        now,
+                    )
+                    .await?
+            }
         };
         if !ok {
-            let count = self.store.record_failure(account.id, self.settings.lockout_threshold, now + self.settings.lockout_for, now).await?;
+            let count = self
+                .store
+                .record_failure(
+                    account.id,
+                    self.settings.lockout_threshold,
+                    now + self.settings.lockout_for,
+                    now,
+                )
+                .await?;
             if count >= self.settings.lockout_threshold {
                 self.logout(token).await?;
                 return Err(IdentityError::Locked(now + self.settings.lockout_for));
@@ -755,7 +1185,13 @@ impl IdentityService {
             return Err(IdentityError::BadCode);
         }
         self.store.clear_failures(account.id).await?;
-        self.store.complete_session(&sha(token.as_bytes()), now + self.settings.session_idle, now).await?;
+        self.store
+            .complete_session(
+                &sha(token.as_bytes()),
+                now + self.settings.session_idle,
+                now,
+            )
+            .await?;
         Ok(())
     }
 
@@ -765,7 +1201,11 @@ impl IdentityService {
         if account.totp_enabled {
             return Err(IdentityError::Forbidden);
         }
-        let cred = self.store.credentials(account.id).await?.ok_or(IdentityError::NotFound)?;
+        let cred = self
+            .store
+            .credentials(account.id)
+            .await?
+            .ok_or(IdentityError::NotFound)?;
         let secret = match cred.totp_secret {
             Some(s) => s,
             None => {
@@ -774,31 +1214,64 @@ impl IdentityService {
                 s
             }
         };
-        let url = totp::otpauth_url(&secret, &account.email, &self.settings.issuer).ok_or_else(|| IdentityError::Internal("totp url".into()))?;
+        let url = totp::otpauth_url(&secret, &account.email, &self.settings.issuer)
+            .ok_or_else(|| IdentityError::Internal("totp url".into()))?;
         let qr_svg = totp::qr_svg(&url).ok_or_else(|| IdentityError::Internal("qr".into()))?;
-        Ok(Enrolment { secret, url, qr_svg })
+        Ok(Enrolment {
+            secret,
+            url,
+            qr_svg,
+        })
     }
 
     /// Confirms enrolment with a first code; returns the recovery codes to
     /// show once, and completes the session.
-    pub async fn confirm_enrolment(&self, token: &str, code: &str) -> Result<Vec<String>, IdentityError> {
+    pub async fn confirm_enrolment(
+        &self,
+        token: &str,
+        code: &str,
+    ) -> Result<Vec<String>, IdentityError> {
         let account = self.pending_account(token).await?;
-        let cred = self.store.credentials(account.id).await?.ok_or(IdentityError::NotFound)?;
+        let cred = self
+            .store
+            .credentials(account.id)
+            .await?
+            .ok_or(IdentityError::NotFound)?;
         let secret = cred.totp_secret.ok_or(IdentityError::BadCode)?;
         let now = self.now();
         let step = totp::check(&secret, code, u64::try_from(now.timestamp()).unwrap_or(0));
         let Some(step) = step.filter(|_| !cred.totp_enabled) else {
             return Err(invalid("code", "code_wrong"));
         };
-        self.store.use_totp_step(account.id, i64::try_from(step).unwrap_or(i64::MAX)).await?;
+        self.store
+            .use_totp_step(account.id, i64::try_from(step).unwrap_or(i64::MAX))
+            .await?;
         let codes = totp::recovery_codes();
-        let hashes: Vec<String> = codes.iter().map(|c| hex::encode(sha(totp::normalise_recovery(c).as_bytes()))).collect();
+        let hashes: Vec<String> = codes
+            .iter()
+            .map(|c| hex::encode(sha(totp::normalise_recovery(c).as_bytes())))
+            .collect();
         let mut tx = self.store.db().begin().await?;
-        self.store.enable_totp(&mut tx, account.id, &hashes, now).await?;
+        self.store
+            .enable_totp(&mut tx, account.id, &hashes, now)
+            .await?;
         let actor = self.actor_for(&account).await?;
-        self.audit(&mut tx, &actor, "account.totp_enabled", "account", vec![account.id.to_string()]).await?;
+        self.audit(
+            &mut tx,
+            &actor,
+            "account.totp_enabled",
+            "account",
+            vec![account.id.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
-        self.store.complete_session(&sha(token.as_bytes()), now + self.settings.session_idle, now).await?;
+        self.store
+            .complete_session(
+                &sha(token.as_bytes()),
+                now + self.settings.session_idle,
+                now,
+            )
+            .await?;
         Ok(codes)
     }
 
@@ -810,11 +1283,20 @@ impl IdentityService {
     // --- API tokens ------------------------------------------------------
 
     /// Scopes an API token can carry.
-    pub const SCOPES: [&'static str; 4] = ["accounts:read", "accounts:write", "org:read", "org:write"];
+    pub const SCOPES: [&'static str; 4] =
+        ["accounts:read", "accounts:write", "org:read", "org:write"];
 
     /// Creates an API token (admins); the plain token is returned once.
-    pub async fn create_api_token(&self, actor: &Actor, name: &str, scopes: &[String]) -> Result<(ApiTokenId, String), IdentityError> {
-        self.require(actor.has_role_anywhere(Role::Admin) && !matches!(actor.kind, ActorKind::ApiToken { .. }))?;
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        scopes: &[String],
+    ) -> Result<(ApiTokenId, String), IdentityError> {
+        self.require(
+            actor.has_role_anywhere(Role::Admin)
+                && !matches!(actor.kind, ActorKind::ApiToken { .. }),
+        )?;
         let mut errors = FieldErrors::new();
         domain::check_name(name, "name", &mut errors);
         if scopes.is_empty() || scopes.iter().any(|s| !Self::SCOPES.contains(&s.as_str())) {
@@ -824,33 +1306,73 @@ impl IdentityService {
         let id = ApiTokenId::new();
         let plain = format!("rh_{}", new_token());
         let mut tx = self.store.db().begin().await?;
-        self.store.insert_api_token(&mut tx, id, name.trim(), &sha(plain.as_bytes()), &scopes.join(" "), actor.account, self.now()).await?;
-        self.audit(&mut tx, actor, "api_token.created", "api_token", vec![id.to_string()]).await?;
+        self.store
+            .insert_api_token(
+                &mut tx,
+                &NewApiToken {
+                    id,
+                    name: name.trim(),
+                    hash: &sha(plain.as_bytes()),
+                    scopes: &scopes.join(" "),
+                    created_by: actor.account,
+                },
+                self.now(),
+            )
+            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "api_token.created",
+            "api_token",
+            vec![id.to_string()],
+        )
+        .await?;
         self.commit(tx).await?;
         Ok((id, plain))
     }
 
     /// Lists API tokens (admins).
     pub async fn api_tokens(&self, actor: &Actor) -> Result<Vec<ApiTokenRow>, IdentityError> {
-        self.require(actor.has_role_anywhere(Role::Admin) && !matches!(actor.kind, ActorKind::ApiToken { .. }))?;
+        self.require(
+            actor.has_role_anywhere(Role::Admin)
+                && !matches!(actor.kind, ActorKind::ApiToken { .. }),
+        )?;
         Ok(self.store.api_tokens().await?)
     }
 
     /// Revokes an API token (admins).
-    pub async fn revoke_api_token(&self, actor: &Actor, id: ApiTokenId) -> Result<(), IdentityError> {
-        self.require(actor.has_role_anywhere(Role::Admin) && !matches!(actor.kind, ActorKind::ApiToken { .. }))?;
+    pub async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        id: ApiTokenId,
+    ) -> Result<(), IdentityError> {
+        self.require(
+            actor.has_role_anywhere(Role::Admin)
+                && !matches!(actor.kind, ActorKind::ApiToken { .. }),
+        )?;
         let mut tx = self.store.db().begin().await?;
         if !self.store.revoke_api_token(&mut tx, id, self.now()).await? {
             return Err(IdentityError::NotFound);
         }
-        self.audit(&mut tx, actor, "api_token.revoked", "api_token", vec![id.to_string()]).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "api_token.revoked",
+            "api_token",
+            vec![id.to_string()],
+        )
+        .await?;
         self.commit(tx).await
     }
 
     /// The actor of a bearer token; `None` when unknown or revoked. The
     /// token acts with its creator's roles, limited to its scopes.
     pub async fn token_actor(&self, plain: &str) -> Result<Option<Actor>, IdentityError> {
-        let Some((id, scopes, creator)) = self.store.live_api_token(&sha(plain.trim().as_bytes())).await? else {
+        let Some((id, scopes, creator)) = self
+            .store
+            .live_api_token(&sha(plain.trim().as_bytes()))
+            .await?
+        else {
             return Ok(None);
         };
         self.store.touch_api_token(id, self.now()).await?;
@@ -864,7 +1386,10 @@ impl IdentityService {
         Ok(Some(Actor {
             account: creator.map(AccountId),
             name: "API".into(),
-            kind: ActorKind::ApiToken { token: ApiTokenId(id), scopes: scopes.split_whitespace().map(str::to_owned).collect() },
+            kind: ActorKind::ApiToken {
+                token: ApiTokenId(id),
+                scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+            },
             grants,
         }))
     }

@@ -1,7 +1,9 @@
 //! The SQL of the identity context (tables `identity_*`), written once for
 //! both backends.
 
-use crate::domain::{Account, AccountKind, AccountStatus, Deputy, Grant, OrgUnit, SessionStage, TokenPurpose};
+use crate::domain::{
+    Account, AccountKind, AccountStatus, Deputy, Grant, OrgUnit, SessionStage, TokenPurpose,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use kernel::{AccountId, ApiTokenId, OrgUnitId, Role};
 use storage::{Db, DbError, Tx, on_db, on_tx};
@@ -40,7 +42,8 @@ impl From<AccountRow> for Account {
     }
 }
 
-const ACCOUNT_COLS: &str = "id, kind, email, display_name, status, org_unit_id, totp_enabled, created_at";
+const ACCOUNT_COLS: &str =
+    "id, kind, email, display_name, status, org_unit_id, totp_enabled, created_at";
 
 /// What login needs to know about an account.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -125,6 +128,21 @@ struct DeputyRow {
     ends_on: NaiveDate,
 }
 
+/// Fields of a new API token.
+#[derive(Debug, Clone)]
+pub struct NewApiToken<'a> {
+    /// Id.
+    pub id: ApiTokenId,
+    /// Name given by the admin.
+    pub name: &'a str,
+    /// SHA-256 of the plain token.
+    pub hash: &'a [u8],
+    /// Space-separated scopes.
+    pub scopes: &'a str,
+    /// Creating admin.
+    pub created_by: Option<AccountId>,
+}
+
 /// Fields of a new account.
 #[derive(Debug, Clone)]
 pub struct NewAccountRow<'a> {
@@ -174,7 +192,12 @@ impl IdentityStore {
     }
 
     /// Inserts a unit.
-    pub async fn insert_unit(&self, tx: &mut Tx, unit: &OrgUnit, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn insert_unit(
+        &self,
+        tx: &mut Tx,
+        unit: &OrgUnit,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
             "INSERT INTO identity_org_unit (id, parent_id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)",
         ).bind(unit.id.0).bind(unit.parent.map(|p| p.0)).bind(&unit.code).bind(&unit.name).bind(now)
@@ -185,7 +208,12 @@ impl IdentityStore {
     // --- accounts --------------------------------------------------------
 
     /// Inserts an account.
-    pub async fn insert_account(&self, tx: &mut Tx, a: &NewAccountRow<'_>, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn insert_account(
+        &self,
+        tx: &mut Tx,
+        a: &NewAccountRow<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
             "INSERT INTO identity_account (id, kind, email, display_name, password_hash, status, org_unit_id, totp_enabled, failed_logins, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, $8, $8)",
@@ -204,7 +232,12 @@ impl IdentityStore {
     }
 
     /// Accounts, optionally of one kind, ordered by name.
-    pub async fn accounts(&self, kind: Option<AccountKind>, limit: i64, offset: i64) -> Result<Vec<Account>, DbError> {
+    pub async fn accounts(
+        &self,
+        kind: Option<AccountKind>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Account>, DbError> {
         let sql = format!(
             "SELECT {ACCOUNT_COLS} FROM identity_account WHERE ($1 IS NULL OR kind = $1) ORDER BY display_name, id LIMIT $2 OFFSET $3"
         );
@@ -228,7 +261,13 @@ impl IdentityStore {
     }
 
     /// Sets the status.
-    pub async fn set_status(&self, tx: &mut Tx, id: AccountId, status: AccountStatus, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn set_status(
+        &self,
+        tx: &mut Tx,
+        id: AccountId,
+        status: AccountStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         let verified = (status == AccountStatus::Active).then_some(now);
         on_tx!(tx, conn => sqlx::query(
             "UPDATE identity_account SET status = $2, email_verified_at = COALESCE(email_verified_at, $3), updated_at = $4 WHERE id = $1",
@@ -237,7 +276,13 @@ impl IdentityStore {
     }
 
     /// Sets a new password hash and clears any lockout.
-    pub async fn set_password(&self, tx: &mut Tx, id: AccountId, phc: &str, now: DateTime<Utc>) -> Result<u64, DbError> {
+    pub async fn set_password(
+        &self,
+        tx: &mut Tx,
+        id: AccountId,
+        phc: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, DbError> {
         Ok(on_tx!(tx, conn => sqlx::query(
             "UPDATE identity_account SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1",
         ).bind(id.0).bind(phc).bind(now).execute(conn).await?.rows_affected()))
@@ -245,7 +290,13 @@ impl IdentityStore {
 
     /// Records a failed login; locks the account until `lock_until` when
     /// the count reaches `threshold`. Returns the new count.
-    pub async fn record_failure(&self, id: AccountId, threshold: i64, lock_until: DateTime<Utc>, now: DateTime<Utc>) -> Result<i64, DbError> {
+    pub async fn record_failure(
+        &self,
+        id: AccountId,
+        threshold: i64,
+        lock_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, DbError> {
         let count: i64 = on_db!(&self.db, pool => sqlx::query_scalar(
             "UPDATE identity_account SET failed_logins = failed_logins + 1,
                 locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END,
@@ -264,7 +315,13 @@ impl IdentityStore {
     }
 
     /// Logs a login attempt for the per-address rate limit.
-    pub async fn record_attempt(&self, email: &str, address: &str, succeeded: bool, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn record_attempt(
+        &self,
+        email: &str,
+        address: &str,
+        succeeded: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_db!(&self.db, pool => sqlx::query(
             "INSERT INTO identity_login_attempt (id, email, address, succeeded, at) VALUES ($1, $2, $3, $4, $5)",
         ).bind(Uuid::now_v7()).bind(email).bind(address).bind(succeeded).bind(now).execute(pool).await?.rows_affected());
@@ -287,7 +344,13 @@ impl IdentityStore {
     }
 
     /// Enables TOTP and replaces the recovery codes.
-    pub async fn enable_totp(&self, tx: &mut Tx, id: AccountId, code_hashes: &[String], now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn enable_totp(
+        &self,
+        tx: &mut Tx,
+        id: AccountId,
+        code_hashes: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_tx!(tx, conn => {
             sqlx::query("UPDATE identity_account SET totp_enabled = TRUE, updated_at = $2 WHERE id = $1")
                 .bind(id.0).bind(now).execute(&mut *conn).await?;
@@ -311,7 +374,12 @@ impl IdentityStore {
     }
 
     /// Marks a recovery code used; true when it was valid and unused.
-    pub async fn use_recovery_code(&self, id: AccountId, code_hash: &str, now: DateTime<Utc>) -> Result<bool, DbError> {
+    pub async fn use_recovery_code(
+        &self,
+        id: AccountId,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
         let n = on_db!(&self.db, pool => sqlx::query(
             "UPDATE identity_recovery_code SET used_at = $3 WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL",
         ).bind(id.0).bind(code_hash).bind(now).execute(pool).await?.rows_affected());
@@ -346,7 +414,12 @@ impl IdentityStore {
     }
 
     /// Adds a grant.
-    pub async fn insert_grant(&self, tx: &mut Tx, g: &Grant, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn insert_grant(
+        &self,
+        tx: &mut Tx,
+        g: &Grant,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
             "INSERT INTO identity_role_grant (id, account_id, org_unit_id, role, created_at) VALUES ($1, $2, $3, $4, $5)",
         ).bind(g.id).bind(g.account.0).bind(g.org_unit.0).bind(g.role.as_str()).bind(now).execute(conn).await?.rows_affected());
@@ -354,7 +427,12 @@ impl IdentityStore {
     }
 
     /// Removes a grant of an account; true when it existed.
-    pub async fn delete_grant(&self, tx: &mut Tx, account: AccountId, grant: Uuid) -> Result<bool, DbError> {
+    pub async fn delete_grant(
+        &self,
+        tx: &mut Tx,
+        account: AccountId,
+        grant: Uuid,
+    ) -> Result<bool, DbError> {
         let n = on_tx!(tx, conn => sqlx::query(
             "DELETE FROM identity_role_grant WHERE id = $1 AND account_id = $2",
         ).bind(grant).bind(account.0).execute(conn).await?.rows_affected());
@@ -362,7 +440,12 @@ impl IdentityStore {
     }
 
     /// Adds a deputy period.
-    pub async fn insert_deputy(&self, tx: &mut Tx, d: &Deputy, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn insert_deputy(
+        &self,
+        tx: &mut Tx,
+        d: &Deputy,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
             "INSERT INTO identity_deputy (id, principal_id, deputy_id, starts_on, ends_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         ).bind(d.id).bind(d.principal.0).bind(d.deputy.0).bind(d.starts_on).bind(d.ends_on).bind(now).execute(conn).await?.rows_affected());
@@ -389,7 +472,14 @@ impl IdentityStore {
     // --- sessions --------------------------------------------------------
 
     /// Creates a session.
-    pub async fn insert_session(&self, hash: &[u8], account: AccountId, stage: SessionStage, expires: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn insert_session(
+        &self,
+        hash: &[u8],
+        account: AccountId,
+        stage: SessionStage,
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_db!(&self.db, pool => sqlx::query(
             "INSERT INTO identity_session (token_hash, account_id, stage, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)",
         ).bind(hash).bind(account.0).bind(stage.as_str()).bind(now).bind(expires).execute(pool).await?.rows_affected());
@@ -404,7 +494,12 @@ impl IdentityStore {
     }
 
     /// Moves a session to the complete stage, extending it.
-    pub async fn complete_session(&self, hash: &[u8], expires: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn complete_session(
+        &self,
+        hash: &[u8],
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_db!(&self.db, pool => sqlx::query(
             "UPDATE identity_session SET stage = 'complete', expires_at = $2, last_seen_at = $3 WHERE token_hash = $1",
         ).bind(hash).bind(expires).bind(now).execute(pool).await?.rows_affected());
@@ -412,7 +507,12 @@ impl IdentityStore {
     }
 
     /// Slides a session's expiry.
-    pub async fn touch_session(&self, hash: &[u8], expires: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn touch_session(
+        &self,
+        hash: &[u8],
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_db!(&self.db, pool => sqlx::query(
             "UPDATE identity_session SET expires_at = $2, last_seen_at = $3 WHERE token_hash = $1",
         ).bind(hash).bind(expires).bind(now).execute(pool).await?.rows_affected());
@@ -436,7 +536,15 @@ impl IdentityStore {
     // --- one-time tokens -------------------------------------------------
 
     /// Stores a one-time token.
-    pub async fn insert_token(&self, tx: &mut Tx, hash: &[u8], purpose: TokenPurpose, account: AccountId, expires: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn insert_token(
+        &self,
+        tx: &mut Tx,
+        hash: &[u8],
+        purpose: TokenPurpose,
+        account: AccountId,
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
             "INSERT INTO identity_one_time_token (token_hash, purpose, account_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
         ).bind(hash).bind(purpose.as_str()).bind(account.0).bind(expires).bind(now).execute(conn).await?.rows_affected());
@@ -444,7 +552,13 @@ impl IdentityStore {
     }
 
     /// Consumes a valid token in `tx`; returns its account.
-    pub async fn consume_token(&self, tx: &mut Tx, hash: &[u8], purpose: TokenPurpose, now: DateTime<Utc>) -> Result<Option<AccountId>, DbError> {
+    pub async fn consume_token(
+        &self,
+        tx: &mut Tx,
+        hash: &[u8],
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AccountId>, DbError> {
         let id: Option<Uuid> = on_tx!(tx, conn => sqlx::query_scalar(
             "UPDATE identity_one_time_token SET used_at = $3
              WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
@@ -456,18 +570,28 @@ impl IdentityStore {
     // --- API tokens ------------------------------------------------------
 
     /// Stores an API token.
-    pub async fn insert_api_token(&self, tx: &mut Tx, id: ApiTokenId, name: &str, hash: &[u8], scopes: &str, by: Option<AccountId>, now: DateTime<Utc>) -> Result<(), DbError> {
+    pub async fn insert_api_token(
+        &self,
+        tx: &mut Tx,
+        t: &NewApiToken<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
             "INSERT INTO identity_api_token (id, name, token_hash, scopes, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        ).bind(id.0).bind(name).bind(hash).bind(scopes).bind(by.map(|a| a.0)).bind(now).execute(conn).await?.rows_affected());
+        ).bind(t.id.0).bind(t.name).bind(t.hash).bind(t.scopes).bind(t.created_by.map(|a| a.0)).bind(now).execute(conn).await?.rows_affected());
         Ok(())
     }
 
     /// A live (not revoked) API token by hash: id, scopes, creator.
-    pub async fn live_api_token(&self, hash: &[u8]) -> Result<Option<(Uuid, String, Option<Uuid>)>, DbError> {
-        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, (Uuid, String, Option<Uuid>)>(
+    pub async fn live_api_token(
+        &self,
+        hash: &[u8],
+    ) -> Result<Option<(Uuid, String, Option<Uuid>)>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, (Uuid, String, Option<Uuid>)>(
             "SELECT id, scopes, created_by FROM identity_api_token WHERE token_hash = $1 AND revoked_at IS NULL",
-        ).bind(hash).fetch_optional(pool).await?))
+        ).bind(hash).fetch_optional(pool).await?),
+        )
     }
 
     /// Notes the use of a token (at most once a minute per token).
@@ -487,7 +611,12 @@ impl IdentityStore {
     }
 
     /// Revokes a token; true when it was live.
-    pub async fn revoke_api_token(&self, tx: &mut Tx, id: ApiTokenId, now: DateTime<Utc>) -> Result<bool, DbError> {
+    pub async fn revoke_api_token(
+        &self,
+        tx: &mut Tx,
+        id: ApiTokenId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
         let n = on_tx!(tx, conn => sqlx::query(
             "UPDATE identity_api_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
         ).bind(id.0).bind(now).execute(conn).await?.rows_affected());
@@ -496,6 +625,8 @@ impl IdentityStore {
 
     /// Number of accounts (demo seeding checks for an empty database).
     pub async fn account_count(&self) -> Result<i64, DbError> {
-        Ok(on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM identity_account").fetch_one(pool).await?))
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM identity_account").fetch_one(pool).await?),
+        )
     }
 }

@@ -62,7 +62,11 @@ pub fn recovery_codes() -> Vec<String> {
                     char::from(ALPHABET.get(i).copied().unwrap_or(b'a'))
                 })
                 .collect();
-            format!("{}-{}", raw.get(..5).unwrap_or(""), raw.get(5..).unwrap_or(""))
+            format!(
+                "{}-{}",
+                raw.get(..5).unwrap_or(""),
+                raw.get(5..).unwrap_or("")
+            )
         })
         .collect()
 }
@@ -86,7 +90,10 @@ mod tests {
         let code = code_at(&secret, now).unwrap_or_default();
         assert_eq!(code.len(), 6);
         assert_eq!(check(&secret, &code, now), Some(now / 30));
-        assert!(check(&secret, &code, now + 30).is_some(), "one step of skew is allowed");
+        assert!(
+            check(&secret, &code, now + 30).is_some(),
+            "one step of skew is allowed"
+        );
         assert!(check(&secret, &code, now + 120).is_none());
         assert!(check(&secret, "000000x", now).is_none());
     }
@@ -94,7 +101,8 @@ mod tests {
     #[test]
     fn otpauth_url_and_qr_are_produced() {
         let secret = new_secret();
-        let url = otpauth_url(&secret, "erika@musterstadt.de", "rathaus Musterstadt").unwrap_or_default();
+        let url =
+            otpauth_url(&secret, "erika@musterstadt.de", "rathaus Musterstadt").unwrap_or_default();
         assert!(url.starts_with("otpauth://totp/"));
         assert!(qr_svg(&url).is_some_and(|s| s.contains("<svg")));
     }

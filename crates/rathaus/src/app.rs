@@ -58,7 +58,8 @@ impl Application {
         let db = Db::connect(&settings.database_url()).await?;
         db.migrate().await?;
         let blobs = BlobStore::local(&settings.data_dir.join("blobs"))?;
-        let key = AuditKey::load_or_create(&settings.data_dir.join("keys").join("audit-checkpoint.key"))?;
+        let key =
+            AuditKey::load_or_create(&settings.data_dir.join("keys").join("audit-checkpoint.key"))?;
         let log = AccessLog::start(db.clone(), clock.clone(), key, settings.audit.segment_size);
         let mailer = if settings.mail.smtp_host.trim().is_empty() {
             Mailer::files(settings.data_dir.join("mail"))?
@@ -72,9 +73,16 @@ impl Application {
             })?
         };
         let mut handlers: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
-        handlers.insert(MAIL_JOB, Arc::new(MailJob { mailer, from: settings.mail.from.clone() }));
-        let jobs = JobRunner::new(db.clone(), clock.clone(), handlers)
-            .with_lease(chrono::Duration::seconds(settings.jobs.lease_seconds.max(1)));
+        handlers.insert(
+            MAIL_JOB,
+            Arc::new(MailJob {
+                mailer,
+                from: settings.mail.from.clone(),
+            }),
+        );
+        let jobs = JobRunner::new(db.clone(), clock.clone(), handlers).with_lease(
+            chrono::Duration::seconds(settings.jobs.lease_seconds.max(1)),
+        );
         let wake = jobs.clone();
         let identity = Arc::new(IdentityService::new(
             IdentityStore::new(db.clone()),
@@ -82,7 +90,9 @@ impl Application {
             log.clone(),
             IdentitySettings {
                 staff_totp_required: settings.identity.staff_totp_required,
-                session_idle: chrono::Duration::minutes(settings.identity.session_idle_minutes.max(1)),
+                session_idle: chrono::Duration::minutes(
+                    settings.identity.session_idle_minutes.max(1),
+                ),
                 lockout_threshold: settings.identity.lockout_threshold.max(1),
                 lockout_for: chrono::Duration::minutes(settings.identity.lockout_minutes.max(1)),
                 address_threshold: settings.identity.address_threshold.max(1),
@@ -134,7 +144,10 @@ impl Application {
             .merge(web::assets::router())
             .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
             .layer(from_fn(web::error::render_errors))
-            .layer(from_fn_with_state(self.identity.clone(), identity::http::auth::session_layer))
+            .layer(from_fn_with_state(
+                self.identity.clone(),
+                identity::http::auth::session_layer,
+            ))
             .layer(from_fn(web::csrf::csrf_cookie))
             .layer(axum::Extension(shell))
             .layer(DefaultBodyLimit::max(self.settings.max_body_bytes))
@@ -146,7 +159,11 @@ impl Application {
 
     /// Serves on `listener` until `shutdown` resolves; runs the job runner
     /// in the background when configured.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let runner = if self.settings.jobs.run_in_background {
             let jobs = self.jobs.clone();
@@ -157,8 +174,12 @@ impl Application {
         } else {
             None
         };
-        let app = self.router().into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         let _ = stop_tx.send(true);
         if let Some(r) = runner {
             let _ = r.await;

@@ -138,13 +138,18 @@ impl Default for MailConfig {
 
 impl Default for AuditConfig {
     fn default() -> Self {
-        AuditConfig { segment_size: 10_000 }
+        AuditConfig {
+            segment_size: 10_000,
+        }
     }
 }
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        JobsConfig { run_in_background: true, lease_seconds: 30 }
+        JobsConfig {
+            run_in_background: true,
+            lease_seconds: 30,
+        }
     }
 }
 
@@ -155,7 +160,14 @@ impl std::fmt::Debug for MailConfig {
             .field("smtp_host", &self.smtp_host)
             .field("smtp_port", &self.smtp_port)
             .field("smtp_username", &self.smtp_username)
-            .field("smtp_password", &if self.smtp_password.is_empty() { "" } else { "[redacted]" })
+            .field(
+                "smtp_password",
+                &if self.smtp_password.is_empty() {
+                    ""
+                } else {
+                    "[redacted]"
+                },
+            )
             .field("smtp_starttls", &self.smtp_starttls)
             .finish()
     }
@@ -195,7 +207,17 @@ pub struct Overrides {
 
 /// Top-level keys, for picking configuration out of the environment.
 const KEYS: [&str; 11] = [
-    "listen", "data_dir", "database_url", "public_url", "city_name", "log_format", "max_body_bytes", "identity", "mail", "audit", "jobs",
+    "listen",
+    "data_dir",
+    "database_url",
+    "public_url",
+    "city_name",
+    "log_format",
+    "max_body_bytes",
+    "identity",
+    "mail",
+    "audit",
+    "jobs",
 ];
 
 /// Name of the per-data-directory config file (written by the demo).
@@ -203,7 +225,10 @@ pub const DATA_DIR_CONFIG: &str = "rathaus.toml";
 
 impl Settings {
     /// Loads settings from all sources.
-    pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Settings, Box<figment::Error>> {
+    pub fn load(
+        config_file: Option<&Path>,
+        overrides: &Overrides,
+    ) -> Result<Settings, Box<figment::Error>> {
         let upper = |f: Figment| {
             let f = match config_file {
                 Some(p) => f.merge(Toml::file_exact(p)),
@@ -219,11 +244,13 @@ impl Settings {
                     })
                     .split("__"),
             )
-                .merge(Serialized::defaults(overrides))
+            .merge(Serialized::defaults(overrides))
         };
         // The data directory decides where its own config file is, so it is
         // resolved first without that file.
-        let first: Settings = upper(Figment::from(Serialized::defaults(Settings::default()))).extract().map_err(Box::new)?;
+        let first: Settings = upper(Figment::from(Serialized::defaults(Settings::default())))
+            .extract()
+            .map_err(Box::new)?;
         let data_file = first.data_dir.join(DATA_DIR_CONFIG);
         upper(Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(data_file)))
             .extract()
@@ -255,7 +282,9 @@ mod tests {
 
     #[test]
     fn the_documented_defaults_are_the_defaults() {
-        let parsed: Settings = Figment::from(Toml::string(DEFAULTS_TOML)).extract().expect("defaults.toml parses");
+        let parsed: Settings = Figment::from(Toml::string(DEFAULTS_TOML))
+            .extract()
+            .expect("defaults.toml parses");
         assert_eq!(parsed, Settings::default());
     }
 
@@ -276,13 +305,18 @@ mod tests {
         assert_eq!(s.public_url(), "http://127.0.0.1:8080");
     }
 
+    // figment's Jail fixes the closure's error type.
+    #[allow(clippy::result_large_err)]
     #[test]
     fn files_environment_and_options_layer_in_order() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("custom.toml", "listen = \"0.0.0.0:9000\"\ncity_name = \"Essen\"\n[identity]\nlockout_threshold = 3\n")?;
             jail.set_env("RATHAUS_CITY_NAME", "Stuttgart");
             jail.set_env("RATHAUS_IDENTITY__STAFF_TOTP_REQUIRED", "false");
-            let overrides = Overrides { listen: Some("127.0.0.1:1234".into()), ..Default::default() };
+            let overrides = Overrides {
+                listen: Some("127.0.0.1:1234".into()),
+                ..Default::default()
+            };
             let s = Settings::load(Some(Path::new("custom.toml")), &overrides).map_err(|e| *e)?;
             assert_eq!(s.listen, "127.0.0.1:1234");
             assert_eq!(s.city_name, "Stuttgart");
@@ -292,6 +326,7 @@ mod tests {
         });
     }
 
+    #[allow(clippy::result_large_err)]
     #[test]
     fn unknown_keys_are_refused() {
         figment::Jail::expect_with(|jail| {

@@ -35,14 +35,62 @@ const UNITS: [(&str, &str, &str); 9] = [
 ];
 
 const STAFF: [(&str, &str, &str, &[Role], &str); 8] = [
-    ("admin@musterstadt.example", "Alex Admin", "0", &[Role::Admin, Role::DataProtectionOfficer], "Administration, Datenschutz"),
-    ("sachbearbeitung@musterstadt.example", "Sam Sachbearbeiter", "33", &[Role::Clerk], "Sachbearbeitung Bürgeramt"),
-    ("leitung.buergeramt@musterstadt.example", "Lea Leitung", "33", &[Role::Manager, Role::Clerk], "Führungskraft Bürgeramt"),
-    ("ordnungsamt@musterstadt.example", "Olaf Ordnung", "32", &[Role::Clerk], "Sachbearbeitung Ordnungsamt"),
-    ("bauamt@musterstadt.example", "Bettina Bau", "63", &[Role::Clerk, Role::Manager], "Bauamt"),
-    ("registratur@musterstadt.example", "Rita Registratur", "13", &[Role::RecordsOffice], "Registratur"),
-    ("personal@musterstadt.example", "Paul Personal", "11", &[Role::Hr], "Personalverwaltung"),
-    ("personalrat@musterstadt.example", "Petra Personalrat", "PR", &[Role::StaffCouncil], "Personalrat"),
+    (
+        "admin@musterstadt.example",
+        "Alex Admin",
+        "0",
+        &[Role::Admin, Role::DataProtectionOfficer],
+        "Administration, Datenschutz",
+    ),
+    (
+        "sachbearbeitung@musterstadt.example",
+        "Sam Sachbearbeiter",
+        "33",
+        &[Role::Clerk],
+        "Sachbearbeitung Bürgeramt",
+    ),
+    (
+        "leitung.buergeramt@musterstadt.example",
+        "Lea Leitung",
+        "33",
+        &[Role::Manager, Role::Clerk],
+        "Führungskraft Bürgeramt",
+    ),
+    (
+        "ordnungsamt@musterstadt.example",
+        "Olaf Ordnung",
+        "32",
+        &[Role::Clerk],
+        "Sachbearbeitung Ordnungsamt",
+    ),
+    (
+        "bauamt@musterstadt.example",
+        "Bettina Bau",
+        "63",
+        &[Role::Clerk, Role::Manager],
+        "Bauamt",
+    ),
+    (
+        "registratur@musterstadt.example",
+        "Rita Registratur",
+        "13",
+        &[Role::RecordsOffice],
+        "Registratur",
+    ),
+    (
+        "personal@musterstadt.example",
+        "Paul Personal",
+        "11",
+        &[Role::Hr],
+        "Personalverwaltung",
+    ),
+    (
+        "personalrat@musterstadt.example",
+        "Petra Personalrat",
+        "PR",
+        &[Role::StaffCouncil],
+        "Personalrat",
+    ),
 ];
 
 const CITIZENS: [(&str, &str); 3] = [
@@ -55,9 +103,17 @@ const CITIZENS: [(&str, &str); 3] = [
 pub fn logins() -> Vec<DemoLogin> {
     let mut out: Vec<DemoLogin> = STAFF
         .iter()
-        .map(|(email, _, _, _, what)| DemoLogin { email, what, area: "/arbeit" })
+        .map(|(email, _, _, _, what)| DemoLogin {
+            email,
+            what,
+            area: "/arbeit",
+        })
         .collect();
-    out.extend(CITIZENS.iter().map(|(email, _)| DemoLogin { email, what: "Bürger*in", area: "/" }));
+    out.extend(CITIZENS.iter().map(|(email, _)| DemoLogin {
+        email,
+        what: "Bürger*in",
+        area: "/",
+    }));
     out
 }
 
@@ -70,7 +126,9 @@ pub async fn seed(svc: &IdentityService, data_dir: &Path) -> anyhow::Result<bool
         return Ok(false);
     }
     let system = Actor::system("demo");
-    let root = svc.create_org_unit(&system, None, "0", "Stadtverwaltung Musterstadt").await?;
+    let root = svc
+        .create_org_unit(&system, None, "0", "Stadtverwaltung Musterstadt")
+        .await?;
     let mut ids: Vec<(&str, OrgUnitId)> = vec![("0", root.id)];
     for (code, parent, name) in UNITS {
         let parent_id = ids.iter().find(|(c, _)| *c == parent).map(|(_, id)| *id);
@@ -79,25 +137,31 @@ pub async fn seed(svc: &IdentityService, data_dir: &Path) -> anyhow::Result<bool
     }
     for (email, name, unit, roles, _) in STAFF {
         let org_unit = ids.iter().find(|(c, _)| *c == unit).map(|(_, id)| *id);
-        svc.create_account(&system, NewAccount {
-            kind: Some(AccountKind::Staff),
-            email: email.into(),
-            display_name: name.into(),
-            password: DEMO_PASSWORD.into(),
-            org_unit,
-            roles: roles.to_vec(),
-        })
+        svc.create_account(
+            &system,
+            NewAccount {
+                kind: Some(AccountKind::Staff),
+                email: email.into(),
+                display_name: name.into(),
+                password: DEMO_PASSWORD.into(),
+                org_unit,
+                roles: roles.to_vec(),
+            },
+        )
         .await?;
     }
     for (email, name) in CITIZENS {
-        svc.create_account(&system, NewAccount {
-            kind: Some(AccountKind::Citizen),
-            email: email.into(),
-            display_name: name.into(),
-            password: DEMO_PASSWORD.into(),
-            org_unit: None,
-            roles: vec![],
-        })
+        svc.create_account(
+            &system,
+            NewAccount {
+                kind: Some(AccountKind::Citizen),
+                email: email.into(),
+                display_name: name.into(),
+                password: DEMO_PASSWORD.into(),
+                org_unit: None,
+                roles: vec![],
+            },
+        )
         .await?;
     }
     let config = data_dir.join(DATA_DIR_CONFIG);

@@ -131,7 +131,9 @@ fn generated_password() -> String {
 fn init_tracing(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RATHAUS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -145,7 +147,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -156,11 +159,18 @@ async fn shutdown_signal() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Config { command: ConfigCommand::Defaults } = cli.command {
+    if let Command::Config {
+        command: ConfigCommand::Defaults,
+    } = cli.command
+    {
         print!("{DEFAULTS_TOML}");
         return ExitCode::SUCCESS;
     }
-    let overrides = Overrides { listen: cli.listen.clone(), data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone() };
+    let overrides = Overrides {
+        listen: cli.listen.clone(),
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+    };
     let settings = match Settings::load(cli.config.as_deref(), &overrides) {
         Ok(s) => s,
         Err(e) => {
@@ -206,14 +216,19 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
                 app.log.flush().await?;
                 drop(app);
                 // The demo writes its own config file into the data dir.
-                settings = Settings::load(cli.config.as_deref(), &overrides).map_err(|e| anyhow::anyhow!("{e}"))?;
+                settings = Settings::load(cli.config.as_deref(), &overrides)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             }
             let app = Application::build(settings.clone(), Arc::new(SystemClock)).await?;
             let listener = tokio::net::TcpListener::bind(&settings.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", settings.listen))?;
             let addr = listener.local_addr()?;
-            println!("rathaus {} serves {} on http://{addr}", env!("CARGO_PKG_VERSION"), settings.city_name);
+            println!(
+                "rathaus {} serves {} on http://{addr}",
+                env!("CARGO_PKG_VERSION"),
+                settings.city_name
+            );
             println!("  citizen portal: http://{addr}/   staff workplace: http://{addr}/arbeit");
             if with_demo {
                 println!("Demo logins (password for all: {}):", demo::DEMO_PASSWORD);
@@ -221,9 +236,15 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
                     println!("  {:<42} {:<8} {}", l.email, l.area, l.what);
                 }
                 if !settings.identity.staff_totp_required {
-                    println!("  Staff log in without a second factor in the demo (see {}/rathaus.toml).", settings.data_dir.display());
+                    println!(
+                        "  Staff log in without a second factor in the demo (see {}/rathaus.toml).",
+                        settings.data_dir.display()
+                    );
                 }
-                println!("  E-mails are written to {}/mail/", settings.data_dir.display());
+                println!(
+                    "  E-mails are written to {}/mail/",
+                    settings.data_dir.display()
+                );
             }
             app.serve(listener, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
@@ -234,10 +255,14 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
             app.log.flush().await?;
             code
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             std::fs::create_dir_all(&settings.data_dir)?;
             let db = storage::Db::connect(&settings.database_url()).await?;
-            let key = storage::audit::AuditKey::load_or_create(&settings.data_dir.join("keys").join("audit-checkpoint.key"))?;
+            let key = storage::audit::AuditKey::load_or_create(
+                &settings.data_dir.join("keys").join("audit-checkpoint.key"),
+            )?;
             let report = storage::audit::verify_with_key(&db, &key).await?;
             match report.broken {
                 None => {
@@ -251,7 +276,9 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
                     println!(
                         "BROKEN: first broken entry is chain position {}{}: {}",
                         b.seq,
-                        b.row_id.map(|r| format!(" (row id {r})")).unwrap_or_default(),
+                        b.row_id
+                            .map(|r| format!(" (row id {r})"))
+                            .unwrap_or_default(),
                         b.reason
                     );
                     Ok(ExitCode::from(1))
@@ -271,13 +298,28 @@ async fn user_command(app: &Application, command: UserCommand) -> anyhow::Result
             if units.is_empty() && kind == AccountKind::Staff {
                 // The first staff account of a new installation: it needs
                 // the root of the org tree to hold its roles.
-                let root = svc.create_org_unit(&system, None, "0", &format!("Stadtverwaltung {}", app.settings.city_name)).await?;
+                let root = svc
+                    .create_org_unit(
+                        &system,
+                        None,
+                        "0",
+                        &format!("Stadtverwaltung {}", app.settings.city_name),
+                    )
+                    .await?;
                 println!("Created the root org unit {} ({})", root.name, root.code);
                 units.push(root);
             }
             let org_unit = match &c.org_unit {
-                Some(code) => Some(units.iter().find(|u| &u.code == code).map(|u| u.id).with_context(|| format!("no org unit with code {code}"))?),
-                None if kind == AccountKind::Staff => units.iter().find(|u| u.parent.is_none()).map(|u| u.id),
+                Some(code) => Some(
+                    units
+                        .iter()
+                        .find(|u| &u.code == code)
+                        .map(|u| u.id)
+                        .with_context(|| format!("no org unit with code {code}"))?,
+                ),
+                None if kind == AccountKind::Staff => {
+                    units.iter().find(|u| u.parent.is_none()).map(|u| u.id)
+                }
                 None => None,
             };
             let roles = c
@@ -290,7 +332,17 @@ async fn user_command(app: &Application, command: UserCommand) -> anyhow::Result
                 None => (generated_password(), true),
             };
             match svc
-                .create_account(&system, NewAccount { kind: Some(kind), email: c.email, display_name: c.name, password: password.clone(), org_unit, roles })
+                .create_account(
+                    &system,
+                    NewAccount {
+                        kind: Some(kind),
+                        email: c.email,
+                        display_name: c.name,
+                        password: password.clone(),
+                        org_unit,
+                        roles,
+                    },
+                )
                 .await
             {
                 Ok(a) => {
@@ -311,12 +363,22 @@ async fn user_command(app: &Application, command: UserCommand) -> anyhow::Result
         }
         UserCommand::List => {
             for a in svc.list_accounts(&system, None, 500, 0).await? {
-                println!("{}\t{}\t{}\t{}\t{}", a.id, a.kind.as_str(), a.status.as_str(), a.email, a.display_name);
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    a.id,
+                    a.kind.as_str(),
+                    a.status.as_str(),
+                    a.email,
+                    a.display_name
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::ResetPassword { email, password } => {
-            let id = svc.account_id_by_email(&email).await?.with_context(|| format!("no account {email}"))?;
+            let id = svc
+                .account_id_by_email(&email)
+                .await?
+                .with_context(|| format!("no account {email}"))?;
             let (password, generated) = match password {
                 Some(p) => (p, false),
                 None => (generated_password(), true),
@@ -337,7 +399,10 @@ async fn user_command(app: &Application, command: UserCommand) -> anyhow::Result
             }
         }
         UserCommand::Disable { email } => {
-            let id = svc.account_id_by_email(&email).await?.with_context(|| format!("no account {email}"))?;
+            let id = svc
+                .account_id_by_email(&email)
+                .await?
+                .with_context(|| format!("no account {email}"))?;
             svc.disable_account(&system, id).await?;
             println!("{email} disabled; its sessions were ended.");
             Ok(ExitCode::SUCCESS)

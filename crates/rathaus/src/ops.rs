@@ -63,14 +63,30 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("rathaus");
         let requests = Family::<HttpLabels, Counter>::default();
-        let duration = Family::<HttpLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 16)));
+        let duration = Family::<HttpLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
         let jobs = Family::<StatusLabel, Gauge>::default();
         let db_connections = Gauge::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
-        registry.register("http_request_duration_seconds", "Time to answer HTTP requests", duration.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests",
+            duration.clone(),
+        );
         registry.register("jobs", "Background jobs by status", jobs.clone());
-        registry.register("db_connections", "Open database connections", db_connections.clone());
-        Metrics { registry, requests, duration, jobs, db_connections }
+        registry.register(
+            "db_connections",
+            "Open database connections",
+            db_connections.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            duration,
+            jobs,
+            db_connections,
+        }
     }
 }
 
@@ -84,9 +100,15 @@ pub async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> R
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".into());
     let res = next.run(req).await;
-    let labels = HttpLabels { method, route, status: res.status().as_u16() };
+    let labels = HttpLabels {
+        method,
+        route,
+        status: res.status().as_u16(),
+    };
     m.requests.get_or_create(&labels).inc();
-    m.duration.get_or_create(&labels).observe(start.elapsed().as_secs_f64());
+    m.duration
+        .get_or_create(&labels)
+        .observe(start.elapsed().as_secs_f64());
     res
 }
 
@@ -125,11 +147,17 @@ async fn readyz(State(app): State<Application>) -> Response {
 async fn metrics(State(app): State<Application>) -> Result<Response, AppError> {
     app.metrics.jobs.clear();
     for (status, n) in app.jobs.counts().await.map_err(AppError::internal)? {
-        app.metrics.jobs.get_or_create(&StatusLabel { status }).set(n);
+        app.metrics
+            .jobs
+            .get_or_create(&StatusLabel { status })
+            .set(n);
     }
-    app.metrics.db_connections.set(i64::from(app.db.pool_size()));
+    app.metrics
+        .db_connections
+        .set(i64::from(app.db.pool_size()));
     let mut out = String::new();
-    prometheus_client::encoding::text::encode(&mut out, &app.metrics.registry).map_err(AppError::internal)?;
+    prometheus_client::encoding::text::encode(&mut out, &app.metrics.registry)
+        .map_err(AppError::internal)?;
     let mut res = out.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -147,7 +175,9 @@ fn require_admin(actor: &Actor) -> Result<(), AppError> {
 }
 
 fn require_dpo(actor: &Actor) -> Result<(), AppError> {
-    if actor.has_role_anywhere(Role::DataProtectionOfficer) && !matches!(actor.kind, ActorKind::ApiToken { .. }) {
+    if actor.has_role_anywhere(Role::DataProtectionOfficer)
+        && !matches!(actor.kind, ActorKind::ApiToken { .. })
+    {
         Ok(())
     } else {
         Err(AppError::Forbidden)
@@ -167,14 +197,26 @@ struct OkQuery {
     ok: Option<String>,
 }
 
-async fn jobs_page(State(app): State<Application>, ctx: PageCtx, StaffUser(actor, _): StaffUser, axum::extract::Query(q): axum::extract::Query<OkQuery>) -> Result<JobsPage, AppError> {
+async fn jobs_page(
+    State(app): State<Application>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    axum::extract::Query(q): axum::extract::Query<OkQuery>,
+) -> Result<JobsPage, AppError> {
     require_admin(&actor)?;
     let jobs = app.jobs.list_open(200).await.map_err(AppError::internal)?;
-    let message = q.ok.filter(|o| o == "job_retried").map(|_| "ok-job_retried".to_owned());
+    let message =
+        q.ok.filter(|o| o == "job_retried")
+            .map(|_| "ok-job_retried".to_owned());
     Ok(JobsPage { ctx, jobs, message })
 }
 
-async fn retry_job_form(State(app): State<Application>, StaffUser(actor, _): StaffUser, Path(id): Path<String>, CsrfForm(_): CsrfForm<serde::de::IgnoredAny>) -> Result<Response, AppError> {
+async fn retry_job_form(
+    State(app): State<Application>,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, AppError> {
     require_admin(&actor)?;
     let id = JobId::parse(&id).ok_or(AppError::NotFound)?;
     if !app.jobs.retry(id).await.map_err(AppError::internal)? {
@@ -191,16 +233,27 @@ struct LogPage {
     report: VerifyReport,
 }
 
-async fn log_page(State(app): State<Application>, ctx: PageCtx, StaffUser(actor, _): StaffUser) -> Result<LogPage, AppError> {
+async fn log_page(
+    State(app): State<Application>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+) -> Result<LogPage, AppError> {
     require_dpo(&actor)?;
     let entries = app.log.latest(100).await.map_err(AppError::internal)?;
     let report = app.log.verify().await.map_err(AppError::internal)?;
-    Ok(LogPage { ctx, entries, report })
+    Ok(LogPage {
+        ctx,
+        entries,
+        report,
+    })
 }
 
 /// Open and failed background jobs (admins).
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "operations", responses((status = 200, body = Vec<JobView>), (status = 403, body = web::error::Problem)))]
-async fn api_jobs(State(app): State<Application>, ApiActor(actor): ApiActor) -> Result<ApiJson<Vec<JobView>>, AppError> {
+async fn api_jobs(
+    State(app): State<Application>,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<Vec<JobView>>, AppError> {
     require_admin(&actor)?;
     let jobs = app.jobs.list_open(500).await.map_err(AppError::internal)?;
     Ok(ApiJson(jobs.into_iter().map(JobView::from).collect()))
@@ -226,14 +279,25 @@ pub struct JobView {
 
 impl From<JobRow> for JobView {
     fn from(j: JobRow) -> Self {
-        JobView { id: j.id, kind: j.kind, status: j.status, attempts: j.attempts, run_at: j.run_at, last_error: j.last_error }
+        JobView {
+            id: j.id,
+            kind: j.kind,
+            status: j.status,
+            attempts: j.attempts,
+            run_at: j.run_at,
+            last_error: j.last_error,
+        }
     }
 }
 
 /// Retry a failed job (admins).
 #[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "operations", params(("id" = String, Path, description = "Job id")),
     responses((status = 204), (status = 404, body = web::error::Problem)))]
-async fn api_retry_job(State(app): State<Application>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+async fn api_retry_job(
+    State(app): State<Application>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     require_admin(&actor)?;
     let id = JobId::parse(&id).ok_or(AppError::NotFound)?;
     if app.jobs.retry(id).await.map_err(AppError::internal)? {
@@ -262,7 +326,10 @@ pub struct LogEntryView {
 
 /// The newest 100 access log entries (data protection officers).
 #[utoipa::path(get, path = "/api/v1/audit/entries", tag = "operations", responses((status = 200, body = Vec<LogEntryView>), (status = 403, body = web::error::Problem)))]
-async fn api_log(State(app): State<Application>, ApiActor(actor): ApiActor) -> Result<ApiJson<Vec<LogEntryView>>, AppError> {
+async fn api_log(
+    State(app): State<Application>,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<Vec<LogEntryView>>, AppError> {
     require_dpo(&actor)?;
     let entries = app.log.latest(100).await.map_err(AppError::internal)?;
     Ok(ApiJson(
@@ -299,7 +366,10 @@ pub struct VerifyView {
 
 /// Verify the access log chain (data protection officers).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "operations", responses((status = 200, body = VerifyView), (status = 403, body = web::error::Problem)))]
-async fn api_verify(State(app): State<Application>, ApiActor(actor): ApiActor) -> Result<ApiJson<VerifyView>, AppError> {
+async fn api_verify(
+    State(app): State<Application>,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<VerifyView>, AppError> {
     require_dpo(&actor)?;
     let r = app.log.verify().await.map_err(AppError::internal)?;
     Ok(ApiJson(VerifyView {

@@ -1,20 +1,33 @@
 //! The command line of the real binary: config defaults, migrate, user
 //! management and `audit verify` against a tampered log.
 
+// Test helpers may panic: a failed expectation is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+
 use testkit::crash::Instance;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rathaus");
 
 fn text(o: &std::process::Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
 fn config_defaults_prints_the_documented_configuration() {
-    let out = std::process::Command::new(BIN).args(["config", "defaults"]).output().expect("run");
+    let out = std::process::Command::new(BIN)
+        .args(["config", "defaults"])
+        .output()
+        .expect("run");
     assert!(out.status.success());
     let s = String::from_utf8_lossy(&out.stdout);
-    assert!(s.contains("listen = \"127.0.0.1:8080\"") && s.contains("RATHAUS_IDENTITY__STAFF_TOTP_REQUIRED"));
+    assert!(
+        s.contains("listen = \"127.0.0.1:8080\"")
+            && s.contains("RATHAUS_IDENTITY__STAFF_TOTP_REQUIRED")
+    );
 }
 
 #[test]
@@ -22,51 +35,132 @@ fn a_broken_config_file_is_reported_not_ignored() {
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("rathaus.toml");
     std::fs::write(&file, "lissten = 1\n").expect("write");
-    let out = std::process::Command::new(BIN).arg("--config").arg(&file).arg("migrate").output().expect("run");
+    let out = std::process::Command::new(BIN)
+        .arg("--config")
+        .arg(&file)
+        .arg("migrate")
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("lissten"), "{}", text(&out));
 }
 
 #[tokio::test]
 async fn users_are_created_listed_reset_and_disabled_from_the_cli() {
-    let inst = Instance::new(std::path::Path::new(BIN)).await.expect("instance");
+    let inst = Instance::new(std::path::Path::new(BIN))
+        .await
+        .expect("instance");
     let migrate = inst.cli(&["migrate"]).expect("migrate");
     assert!(migrate.status.success(), "{}", text(&migrate));
-    let created = inst.cli(&["user", "create", "--email", "chef@musterstadt.example", "--name", "Chefin", "--role", "admin"]).expect("create");
+    let created = inst
+        .cli(&[
+            "user",
+            "create",
+            "--email",
+            "chef@musterstadt.example",
+            "--name",
+            "Chefin",
+            "--role",
+            "admin",
+        ])
+        .expect("create");
     assert!(created.status.success(), "{}", text(&created));
-    assert!(text(&created).contains("Password: "), "a generated password is printed");
-    let bad = inst.cli(&["user", "create", "--email", "kaputt", "--name", "X", "--password", "lang genug 123"]).expect("create");
+    assert!(
+        text(&created).contains("Password: "),
+        "a generated password is printed"
+    );
+    let bad = inst
+        .cli(&[
+            "user",
+            "create",
+            "--email",
+            "kaputt",
+            "--name",
+            "X",
+            "--password",
+            "lang genug 123",
+        ])
+        .expect("create");
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("email_invalid"));
-    let citizen = inst.cli(&["user", "create", "--kind", "citizen", "--email", "b@example.org", "--name", "B", "--password", "lang genug 123"]).expect("create");
+    let citizen = inst
+        .cli(&[
+            "user",
+            "create",
+            "--kind",
+            "citizen",
+            "--email",
+            "b@example.org",
+            "--name",
+            "B",
+            "--password",
+            "lang genug 123",
+        ])
+        .expect("create");
     assert!(citizen.status.success(), "{}", text(&citizen));
     let list = inst.cli(&["user", "list"]).expect("list");
     let listed = text(&list);
     assert!(listed.contains("chef@musterstadt.example") && listed.contains("b@example.org"));
-    let reset = inst.cli(&["user", "reset-password", "--email", "b@example.org", "--password", "ein neues passwort"]).expect("reset");
+    let reset = inst
+        .cli(&[
+            "user",
+            "reset-password",
+            "--email",
+            "b@example.org",
+            "--password",
+            "ein neues passwort",
+        ])
+        .expect("reset");
     assert!(reset.status.success(), "{}", text(&reset));
-    let disabled = inst.cli(&["user", "disable", "--email", "b@example.org"]).expect("disable");
+    let disabled = inst
+        .cli(&["user", "disable", "--email", "b@example.org"])
+        .expect("disable");
     assert!(disabled.status.success(), "{}", text(&disabled));
     assert!(text(&inst.cli(&["user", "list"]).expect("list")).contains("disabled"));
-    let missing = inst.cli(&["user", "disable", "--email", "niemand@example.org"]).expect("disable");
+    let missing = inst
+        .cli(&["user", "disable", "--email", "niemand@example.org"])
+        .expect("disable");
     assert!(!missing.status.success());
 }
 
 #[tokio::test]
 async fn audit_verify_says_ok_and_names_the_first_edited_entry() {
-    let inst = Instance::new(std::path::Path::new(BIN)).await.expect("instance");
+    let inst = Instance::new(std::path::Path::new(BIN))
+        .await
+        .expect("instance");
     for i in 0..3 {
-        let o = inst.cli(&["user", "create", "--kind", "citizen", "--email", &format!("c{i}@example.org"), "--name", "C", "--password", "lang genug 123"]).expect("create");
+        let o = inst
+            .cli(&[
+                "user",
+                "create",
+                "--kind",
+                "citizen",
+                "--email",
+                &format!("c{i}@example.org"),
+                "--name",
+                "C",
+                "--password",
+                "lang genug 123",
+            ])
+            .expect("create");
         assert!(o.status.success(), "{}", text(&o));
     }
     let ok = inst.cli(&["audit", "verify"]).expect("verify");
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).starts_with("OK: "), "{}", text(&ok));
     // Edit a row behind rathaus's back, as someone with a database shell would.
-    let db = storage::Db::connect(&inst.database_url()).await.expect("db");
-    db.execute("UPDATE storage_audit_log SET action = 'nothing.happened' WHERE chain_seq = 2").await.expect("edit");
+    let db = storage::Db::connect(&inst.database_url())
+        .await
+        .expect("db");
+    db.execute("UPDATE storage_audit_log SET action = 'nothing.happened' WHERE chain_seq = 2")
+        .await
+        .expect("edit");
     db.close().await;
     let broken = inst.cli(&["audit", "verify"]).expect("verify");
     assert_eq!(broken.status.code(), Some(1));
-    assert!(text(&broken).contains("BROKEN: first broken entry is chain position 2"), "{}", text(&broken));
+    assert!(
+        text(&broken).contains("BROKEN: first broken entry is chain position 2"),
+        "{}",
+        text(&broken)
+    );
 }

@@ -88,7 +88,11 @@ impl From<sqlx::Error> for AuditError {
 
 /// Appends an entry in the caller's transaction; the writer chains it after
 /// the transaction commits.
-pub async fn record_in_tx(tx: &mut Tx, clock: &dyn Clock, entry: &AuditEntry) -> Result<(), DbError> {
+pub async fn record_in_tx(
+    tx: &mut Tx,
+    clock: &dyn Clock,
+    entry: &AuditEntry,
+) -> Result<(), DbError> {
     let ids = serde_json::to_string(&entry.object_ids).unwrap_or_else(|_| "[]".to_owned());
     let at = clock.now().trunc_subsecs(6);
     on_tx!(tx, conn => sqlx::query(
@@ -104,7 +108,11 @@ pub struct AuditKey(SigningKey);
 
 impl std::fmt::Debug for AuditKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AuditKey({})", hex::encode(self.0.verifying_key().to_bytes()))
+        write!(
+            f,
+            "AuditKey({})",
+            hex::encode(self.0.verifying_key().to_bytes())
+        )
     }
 }
 
@@ -388,7 +396,10 @@ async fn verify(db: &Db, public: &VerifyingKey) -> Result<VerifyReport, AuditErr
                 report,
                 cp.last_seq,
                 None,
-                format!("checkpoint of segment {} has an invalid signature", cp.segment),
+                format!(
+                    "checkpoint of segment {} has an invalid signature",
+                    cp.segment
+                ),
             );
         }
         report.checkpoints += 1;
@@ -409,7 +420,12 @@ async fn verify(db: &Db, public: &VerifyingKey) -> Result<VerifyReport, AuditErr
             let prev = match &expected_prev {
                 Some(p) => {
                     if seq != after + 1 {
-                        return fail(report, after + 1, None, "entry is missing from the chain".into());
+                        return fail(
+                            report,
+                            after + 1,
+                            None,
+                            "entry is missing from the chain".into(),
+                        );
                     }
                     p.clone()
                 }
@@ -420,13 +436,23 @@ async fn verify(db: &Db, public: &VerifyingKey) -> Result<VerifyReport, AuditErr
                     match checkpoints.iter().find(|c| c.last_seq == seq - 1) {
                         Some(c) => c.last_hash.clone(),
                         None => {
-                            return fail(report, seq, Some(row.id), "chain start is not anchored by a checkpoint".into());
+                            return fail(
+                                report,
+                                seq,
+                                Some(row.id),
+                                "chain start is not anchored by a checkpoint".into(),
+                            );
                         }
                     }
                 }
             };
             if row.prev_hash.as_deref() != Some(prev.as_str()) {
-                return fail(report, seq, Some(row.id), "previous hash does not match".into());
+                return fail(
+                    report,
+                    seq,
+                    Some(row.id),
+                    "previous hash does not match".into(),
+                );
             }
             let plain = ChainRow {
                 id: row.id,
@@ -439,15 +465,26 @@ async fn verify(db: &Db, public: &VerifyingKey) -> Result<VerifyReport, AuditErr
             };
             let hash = entry_hash(&prev, seq, &plain);
             if row.hash.as_deref() != Some(hash.as_str()) {
-                return fail(report, seq, Some(row.id), "content does not match its hash".into());
+                return fail(
+                    report,
+                    seq,
+                    Some(row.id),
+                    "content does not match its hash".into(),
+                );
             }
             while cps.peek().is_some_and(|c| c.last_seq < seq) {
                 cps.next();
             }
-            if let Some(cp) = cps.peek() {
-                if cp.last_seq == seq && cp.last_hash != hash {
-                    return fail(report, seq, Some(row.id), format!("does not match the checkpoint of segment {}", cp.segment));
-                }
+            if let Some(cp) = cps.peek()
+                && cp.last_seq == seq
+                && cp.last_hash != hash
+            {
+                return fail(
+                    report,
+                    seq,
+                    Some(row.id),
+                    format!("does not match the checkpoint of segment {}", cp.segment),
+                );
             }
             report.entries += 1;
             expected_prev = Some(hash);
@@ -456,10 +493,16 @@ async fn verify(db: &Db, public: &VerifyingKey) -> Result<VerifyReport, AuditErr
     }
     // Entries after the last checkpoint may be deleted only with the
     // checkpoint's segment; a chain that ends before a checkpoint lost its tail.
-    if let Some(last_cp) = checkpoints.last() {
-        if after < last_cp.last_seq && report.entries > 0 {
-            return fail(report, after + 1, None, "entries covered by a checkpoint are missing".into());
-        }
+    if let Some(last_cp) = checkpoints.last()
+        && after < last_cp.last_seq
+        && report.entries > 0
+    {
+        return fail(
+            report,
+            after + 1,
+            None,
+            "entries covered by a checkpoint are missing".into(),
+        );
     }
     Ok(report)
 }
@@ -572,7 +615,12 @@ mod tests {
     }
 
     fn entry(i: usize) -> AuditEntry {
-        AuditEntry::new("account:x".into(), "account.viewed", "account", vec![format!("id-{i}")])
+        AuditEntry::new(
+            "account:x".into(),
+            "account.viewed",
+            "account",
+            vec![format!("id-{i}")],
+        )
     }
 
     #[tokio::test]
@@ -599,9 +647,12 @@ mod tests {
         for i in 0..6 {
             log.record(vec![entry(i)]).await?;
         }
-        db.execute("UPDATE storage_audit_log SET actor = 'account:mallory' WHERE chain_seq = 3").await?;
+        db.execute("UPDATE storage_audit_log SET actor = 'account:mallory' WHERE chain_seq = 3")
+            .await?;
         let report = log.verify().await?;
-        let broken = report.broken.ok_or_else(|| anyhow::anyhow!("tampering not detected"))?;
+        let broken = report
+            .broken
+            .ok_or_else(|| anyhow::anyhow!("tampering not detected"))?;
         assert_eq!(broken.seq, 3);
         Ok(())
     }
@@ -612,8 +663,13 @@ mod tests {
         for i in 0..6 {
             log.record(vec![entry(i)]).await?;
         }
-        db.execute("DELETE FROM storage_audit_log WHERE chain_seq = 2").await?;
-        let broken = log.verify().await?.broken.ok_or_else(|| anyhow::anyhow!("gap not detected"))?;
+        db.execute("DELETE FROM storage_audit_log WHERE chain_seq = 2")
+            .await?;
+        let broken = log
+            .verify()
+            .await?
+            .broken
+            .ok_or_else(|| anyhow::anyhow!("gap not detected"))?;
         assert_eq!(broken.seq, 2);
         Ok(())
     }

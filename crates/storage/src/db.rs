@@ -141,7 +141,10 @@ impl Db {
             bytes.extend_from_slice(&m.checksum);
         }
         use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(&bytes)).chars().take(16).collect()
+        hex::encode(sha2::Sha256::digest(&bytes))
+            .chars()
+            .take(16)
+            .collect()
     }
 
     /// The backend in use.
@@ -242,8 +245,12 @@ mod tests {
         let Db::Sqlite(pool) = &db else {
             anyhow::bail!("expected sqlite")
         };
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?;
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(pool).await?;
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await?;
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await?;
         assert_eq!(mode, "wal");
         assert_eq!(fk, 1);
         Ok(())

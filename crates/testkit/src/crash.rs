@@ -23,7 +23,9 @@ pub struct Instance {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl Instance {
@@ -52,13 +54,17 @@ impl Instance {
         if let Some(url) = &self.database_url {
             c.arg("--database-url").arg(url);
         }
-        c.env_remove("RATHAUS_LISTEN").env_remove("RATHAUS_DATABASE_URL").env_remove("RATHAUS_DATA_DIR");
+        c.env_remove("RATHAUS_LISTEN")
+            .env_remove("RATHAUS_DATABASE_URL")
+            .env_remove("RATHAUS_DATA_DIR");
         c
     }
 
     /// The database URL the instance uses.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("rathaus.db").display()))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("rathaus.db").display()))
     }
 
     /// Runs a CLI command against this instance's data (e.g. `user list`).
@@ -84,15 +90,15 @@ impl Instance {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(r) = client.get(format!("{}/readyz", self.address)).send().await {
-                if r.status().is_success() {
-                    return Ok(());
-                }
+            if let Ok(r) = client.get(format!("{}/readyz", self.address)).send().await
+                && r.status().is_success()
+            {
+                return Ok(());
             }
-            if let Some(child) = self.child.as_mut() {
-                if let Some(status) = child.try_wait()? {
-                    bail!("rathaus exited during start-up: {status}");
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                bail!("rathaus exited during start-up: {status}");
             }
             if Instant::now() > deadline {
                 bail!("rathaus did not become ready within 60 s");

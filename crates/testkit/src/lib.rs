@@ -83,7 +83,16 @@ async fn try_spawn(change: impl FnOnce(&mut Settings)) -> Result<TestApp> {
         .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    Ok(TestApp { address, app, clock, client, jar, totp_secrets: Mutex::new(HashMap::new()), _dir: dir, _pg: pg })
+    Ok(TestApp {
+        address,
+        app,
+        clock,
+        client,
+        jar,
+        totp_secrets: Mutex::new(HashMap::new()),
+        _dir: dir,
+        _pg: pg,
+    })
 }
 
 /// A response read completely.
@@ -103,9 +112,17 @@ impl Page {
     async fn read(res: reqwest::Response) -> Result<Page> {
         let status = res.status();
         let headers = res.headers().clone();
-        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = res.text().await?;
-        Ok(Page { status, location, headers, body })
+        Ok(Page {
+            status,
+            location,
+            headers,
+            body,
+        })
     }
 
     /// The body as JSON.
@@ -145,11 +162,19 @@ impl Page {
 impl TestApp {
     /// GET a path with the browser client.
     pub async fn get(&self, path: &str) -> Page {
-        self.try_get(path).await.unwrap_or_else(|e| panic!("GET {path}: {e:#}"))
+        self.try_get(path)
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e:#}"))
     }
 
     async fn try_get(&self, path: &str) -> Result<Page> {
-        Page::read(self.client.get(format!("{}{path}", self.address)).send().await?).await
+        Page::read(
+            self.client
+                .get(format!("{}{path}", self.address))
+                .send()
+                .await?,
+        )
+        .await
     }
 
     /// The CSRF token of the browser client (fetches a page first if the
@@ -182,16 +207,31 @@ impl TestApp {
 
     /// POST a form exactly as given (no CSRF token added).
     pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let res = self.client.post(format!("{}{path}", self.address)).form(fields).send().await;
+        let res = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .form(fields)
+            .send()
+            .await;
         match res {
-            Ok(r) => Page::read(r).await.unwrap_or_else(|e| panic!("POST {path}: {e:#}")),
+            Ok(r) => Page::read(r)
+                .await
+                .unwrap_or_else(|e| panic!("POST {path}: {e:#}")),
             Err(e) => panic!("POST {path}: {e:#}"),
         }
     }
 
     /// A request to the API, with an optional bearer token.
-    pub async fn api(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Page {
-        let mut req = self.client.request(method, format!("{}{path}", self.address));
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Page {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -199,7 +239,9 @@ impl TestApp {
             req = req.json(&b);
         }
         match req.send().await {
-            Ok(r) => Page::read(r).await.unwrap_or_else(|e| panic!("API {path}: {e:#}")),
+            Ok(r) => Page::read(r)
+                .await
+                .unwrap_or_else(|e| panic!("API {path}: {e:#}")),
             Err(e) => panic!("API {path}: {e:#}"),
         }
     }
@@ -207,39 +249,54 @@ impl TestApp {
     /// Seeds the demo city.
     pub async fn seed_demo(&self) {
         let dir = self.app.settings.data_dir.clone();
-        rathaus::demo::seed(&self.app.identity, &dir).await.unwrap_or_else(|e| panic!("demo seed: {e:#}"));
+        rathaus::demo::seed(&self.app.identity, &dir)
+            .await
+            .unwrap_or_else(|e| panic!("demo seed: {e:#}"));
     }
 
     /// Creates a staff account with roles in the unit with `unit_code`
     /// (creating the root unit when there is none).
-    pub async fn create_staff(&self, email: &str, unit_code: &str, roles: &[kernel::Role]) -> kernel::AccountId {
+    pub async fn create_staff(
+        &self,
+        email: &str,
+        unit_code: &str,
+        roles: &[kernel::Role],
+    ) -> kernel::AccountId {
         let system = Actor::system("test");
         let svc = &self.app.identity;
         let mut units = svc.org_units(&system).await.unwrap_or_default();
-        if units.is_empty() {
-            if let Ok(root) = svc.create_org_unit(&system, None, "0", "Stadtverwaltung").await {
-                units.push(root);
-            }
+        if units.is_empty()
+            && let Ok(root) = svc
+                .create_org_unit(&system, None, "0", "Stadtverwaltung")
+                .await
+        {
+            units.push(root);
         }
         let unit = match units.iter().find(|u| u.code == unit_code) {
             Some(u) => u.id,
             None => {
                 let root = units.iter().find(|u| u.parent.is_none()).map(|u| u.id);
-                match svc.create_org_unit(&system, root, unit_code, &format!("Amt {unit_code}")).await {
+                match svc
+                    .create_org_unit(&system, root, unit_code, &format!("Amt {unit_code}"))
+                    .await
+                {
                     Ok(u) => u.id,
                     Err(e) => panic!("create unit: {e}"),
                 }
             }
         };
         match svc
-            .create_account(&system, identity::service::NewAccount {
-                kind: Some(identity::AccountKind::Staff),
-                email: email.into(),
-                display_name: email.split('@').next().unwrap_or("x").into(),
-                password: PASSWORD.into(),
-                org_unit: Some(unit),
-                roles: roles.to_vec(),
-            })
+            .create_account(
+                &system,
+                identity::service::NewAccount {
+                    kind: Some(identity::AccountKind::Staff),
+                    email: email.into(),
+                    display_name: email.split('@').next().unwrap_or("x").into(),
+                    password: PASSWORD.into(),
+                    org_unit: Some(unit),
+                    roles: roles.to_vec(),
+                },
+            )
             .await
         {
             Ok(a) => a.id,
@@ -262,23 +319,42 @@ impl TestApp {
     }
 
     async fn try_login_staff(&self, email: &str, password: &str) -> Result<()> {
-        let page = self.post_form("/arbeit/anmelden", &[("email", email), ("password", password), ("next", "")]).await;
+        let page = self
+            .post_form(
+                "/arbeit/anmelden",
+                &[("email", email), ("password", password), ("next", "")],
+            )
+            .await;
         let to = page.location.clone().context("login did not redirect")?;
         if to.starts_with("/arbeit/anmelden/einrichten") {
             let enrol = self.get("/arbeit/anmelden/einrichten").await;
-            let secret = enrol.between("id=\"totp-secret\">", "<").context("no secret on the enrolment page")?;
+            let secret = enrol
+                .between("id=\"totp-secret\">", "<")
+                .context("no secret on the enrolment page")?;
             let code = self.totp_code(&secret, 0);
-            let done = self.post_form("/arbeit/anmelden/einrichten", &[("code", &code), ("next", "")]).await;
+            let done = self
+                .post_form(
+                    "/arbeit/anmelden/einrichten",
+                    &[("code", &code), ("next", "")],
+                )
+                .await;
             if !done.body.contains("recovery-codes") {
                 bail!("enrolment failed: {}", done.status);
             }
-            self.totp_secrets.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.insert(email.to_owned(), secret);
+            self.totp_secrets
+                .lock()
+                .map_err(|_| anyhow::anyhow!("poisoned"))?
+                .insert(email.to_owned(), secret);
             // The code of this step is used; later logins move the clock on.
             self.clock.advance(chrono::Duration::seconds(30));
         } else if to.starts_with("/arbeit/anmelden/code") {
-            let secret = self.totp_secret(email).context("no TOTP secret known for this account")?;
+            let secret = self
+                .totp_secret(email)
+                .context("no TOTP secret known for this account")?;
             let code = self.totp_code(&secret, 0);
-            let done = self.post_form("/arbeit/anmelden/code", &[("code", &code), ("next", "")]).await;
+            let done = self
+                .post_form("/arbeit/anmelden/code", &[("code", &code), ("next", "")])
+                .await;
             if done.status != StatusCode::SEE_OTHER {
                 bail!("second factor refused: {}", done.status);
             }
@@ -301,24 +377,43 @@ impl TestApp {
 
     /// An API token with `scopes`, made by a new admin account.
     pub async fn api_token(&self, scopes: &[&str]) -> String {
-        let email = format!("api-admin-{}@musterstadt.example", uuid::Uuid::now_v7().simple());
+        let email = format!(
+            "api-admin-{}@musterstadt.example",
+            uuid::Uuid::now_v7().simple()
+        );
         let admin_id = self.create_staff(&email, "0", &[kernel::Role::Admin]).await;
         let svc = &self.app.identity;
-        let account = svc.account(&Actor::system("test"), admin_id).await.map(|(a, _)| a).unwrap_or_else(|e| panic!("{e:?}"));
-        let actor = svc.actor_for(&account).await.unwrap_or_else(|e| panic!("{e:?}"));
+        let account = svc
+            .account(&Actor::system("test"), admin_id)
+            .await
+            .map(|(a, _)| a)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let actor = svc
+            .actor_for(&account)
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        svc.create_api_token(&actor, "Test", &scopes).await.map(|(_, t)| t).unwrap_or_else(|e| panic!("{e:?}"))
+        svc.create_api_token(&actor, "Test", &scopes)
+            .await
+            .map(|(_, t)| t)
+            .unwrap_or_else(|e| panic!("{e:?}"))
     }
 
     /// Runs all due jobs now; returns how many ran.
     pub async fn run_jobs(&self) -> usize {
-        self.app.jobs.run_due().await.unwrap_or_else(|e| panic!("jobs: {e}"))
+        self.app
+            .jobs
+            .run_due()
+            .await
+            .unwrap_or_else(|e| panic!("jobs: {e}"))
     }
 
     /// The text of every mail written so far.
     pub fn mails(&self) -> Vec<String> {
         let dir = self.app.settings.data_dir.join("mail");
-        let Ok(entries) = std::fs::read_dir(dir) else { return vec![] };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return vec![];
+        };
         entries
             .flatten()
             .filter_map(|e| std::fs::read(e.path()).ok())
@@ -329,11 +424,14 @@ impl TestApp {
     /// The first link into this app found in the mail to `to`.
     pub fn link_in_mail_to(&self, to: &str, path_prefix: &str) -> Option<String> {
         let needle = format!("{}{}", self.address, path_prefix);
-        self.mails().into_iter().filter(|m| m.contains(to)).find_map(|m| {
-            let start = m.find(&needle)?;
-            let rest = m.get(start + self.address.len()..)?;
-            Some(rest.split_whitespace().next()?.to_owned())
-        })
+        self.mails()
+            .into_iter()
+            .filter(|m| m.contains(to))
+            .find_map(|m| {
+                let start = m.find(&needle)?;
+                let rest = m.get(start + self.address.len()..)?;
+                Some(rest.split_whitespace().next()?.to_owned())
+            })
     }
 
     /// Number of rows in a table (tests check that bad input wrote nothing).
@@ -353,7 +451,9 @@ pub fn decode_quoted_printable(s: &str) -> String {
     while i < bytes.len() {
         let b = bytes.get(i).copied().unwrap_or(0);
         if b == b'=' {
-            let hex = joined.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = joined
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(v) = hex {
                 out.push(v);
                 i += 3;

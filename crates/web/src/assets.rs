@@ -29,7 +29,10 @@ async fn serve(Path(path): Path<String>) -> Response {
     match ASSETS.iter().find(|(p, _)| *p == path) {
         Some((p, bytes)) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(content_type(p))),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(content_type(p)),
+                ),
                 // URLs carry ?v=ASSET_VERSION, so browsers may keep them.
                 (
                     header::CACHE_CONTROL,

@@ -94,25 +94,50 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let (code, detail, errors) = match self {
-            AppError::NotFound => ("not_found", "The resource does not exist.".to_owned(), FieldErrors::new()),
-            AppError::Forbidden => ("forbidden", "You may not do this.".to_owned(), FieldErrors::new()),
-            AppError::Unauthorized => ("unauthorized", "Log in or send a valid API token.".to_owned(), FieldErrors::new()),
+            AppError::NotFound => (
+                "not_found",
+                "The resource does not exist.".to_owned(),
+                FieldErrors::new(),
+            ),
+            AppError::Forbidden => (
+                "forbidden",
+                "You may not do this.".to_owned(),
+                FieldErrors::new(),
+            ),
+            AppError::Unauthorized => (
+                "unauthorized",
+                "Log in or send a valid API token.".to_owned(),
+                FieldErrors::new(),
+            ),
             AppError::Csrf => (
                 "csrf_mismatch",
-                "The form was too old or came from elsewhere. Reload the page and send it again.".to_owned(),
+                "The form was too old or came from elsewhere. Reload the page and send it again."
+                    .to_owned(),
                 FieldErrors::new(),
             ),
             AppError::Invalid { detail, errors } => ("invalid_input", detail, errors),
             AppError::Conflict(d) => ("conflict", d, FieldErrors::new()),
             AppError::TooManyRequests(d) => ("too_many_requests", d, FieldErrors::new()),
-            AppError::TooLarge => ("payload_too_large", "The request body is too large.".to_owned(), FieldErrors::new()),
+            AppError::TooLarge => (
+                "payload_too_large",
+                "The request body is too large.".to_owned(),
+                FieldErrors::new(),
+            ),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                ("internal", "Something went wrong on our side.".to_owned(), FieldErrors::new())
+                (
+                    "internal",
+                    "Something went wrong on our side.".to_owned(),
+                    FieldErrors::new(),
+                )
             }
         };
         let mut res = (status, detail.clone()).into_response();
-        res.extensions_mut().insert(ErrorInfo { code, detail, errors });
+        res.extensions_mut().insert(ErrorInfo {
+            code,
+            detail,
+            errors,
+        });
         res
     }
 }
@@ -221,7 +246,13 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
         413 => "too-large",
         400 | 415 | 422 => "bad-request",
         401 => "unauthorized",
-        403 if res.extensions().get::<ErrorInfo>().is_some_and(|i| i.code == "csrf_mismatch") => "csrf",
+        403 if res
+            .extensions()
+            .get::<ErrorInfo>()
+            .is_some_and(|i| i.code == "csrf_mismatch") =>
+        {
+            "csrf"
+        }
         403 => "forbidden",
         404 | 405 => "not-found",
         409 => "conflict",

@@ -27,7 +27,6 @@ pub enum Locale {
     En,
 }
 
-
 impl Locale {
     /// The BCP 47 tag for `<html lang>`.
     pub fn tag(self) -> &'static str {
@@ -101,7 +100,10 @@ mod tests {
             Locale::from_accept_language("fr;q=0.9, en-GB;q=0.8, de;q=0.7"),
             Some(Locale::En)
         );
-        assert_eq!(Locale::from_accept_language("de-DE,de;q=0.9"), Some(Locale::De));
+        assert_eq!(
+            Locale::from_accept_language("de-DE,de;q=0.9"),
+            Some(Locale::De)
+        );
         assert_eq!(Locale::from_accept_language("fr"), None);
     }
 
@@ -125,6 +127,10 @@ mod tests {
     fn texts_differ_by_locale_and_take_arguments() {
         assert_eq!(Locale::De.t("nav-login"), "Anmelden");
         assert_eq!(Locale::En.t("nav-login"), "Log in");
-        assert!(Locale::En.t1("welcome-user", "name", "Erika").contains("Erika"));
+        assert!(
+            Locale::En
+                .t1("welcome-user", "name", "Erika")
+                .contains("Erika")
+        );
     }
 }

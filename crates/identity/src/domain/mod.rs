@@ -20,7 +20,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains('@')
-            && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
         ok.then_some(Email(s))
     }
 
@@ -292,8 +294,19 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_implausible_ones_refused() {
-        assert_eq!(Email::parse("  Erika@Musterstadt.DE ").map(|e| e.0), Some("erika@musterstadt.de".into()));
-        for bad in ["", "erika", "@musterstadt.de", "erika@localhost", "a b@c.de", "x@.de", "x@de."] {
+        assert_eq!(
+            Email::parse("  Erika@Musterstadt.DE ").map(|e| e.0),
+            Some("erika@musterstadt.de".into())
+        );
+        for bad in [
+            "",
+            "erika",
+            "@musterstadt.de",
+            "erika@localhost",
+            "a b@c.de",
+            "x@.de",
+            "x@de.",
+        ] {
             assert!(Email::parse(bad).is_none(), "{bad} should be refused");
         }
     }
@@ -302,7 +315,10 @@ mod tests {
     fn short_passwords_are_refused() {
         let mut e = FieldErrors::new();
         check_password("kurz", "password", &mut e);
-        assert_eq!(e.get("password").map(|e| e.code.as_str()), Some("password_too_short"));
+        assert_eq!(
+            e.get("password").map(|e| e.code.as_str()),
+            Some("password_too_short")
+        );
         let mut ok = FieldErrors::new();
         check_password("lang genug 123", "password", &mut ok);
         assert!(ok.is_empty());
@@ -310,7 +326,10 @@ mod tests {
 
     #[test]
     fn status_transitions_follow_the_lifecycle() {
-        assert_eq!(AccountStatus::Unverified.verify(), Ok(AccountStatus::Active));
+        assert_eq!(
+            AccountStatus::Unverified.verify(),
+            Ok(AccountStatus::Active)
+        );
         assert!(AccountStatus::Active.verify().is_err());
         assert_eq!(AccountStatus::Active.disable(), Ok(AccountStatus::Disabled));
         assert!(AccountStatus::Disabled.disable().is_err());
@@ -320,10 +339,30 @@ mod tests {
 
     #[test]
     fn a_unit_covers_all_its_descendants() {
-        let root = OrgUnit { id: OrgUnitId::new(), parent: None, code: "0".into(), name: "Stadt".into() };
-        let amt = OrgUnit { id: OrgUnitId::new(), parent: Some(root.id), code: "32".into(), name: "Ordnungsamt".into() };
-        let sg = OrgUnit { id: OrgUnitId::new(), parent: Some(amt.id), code: "32.1".into(), name: "Gewerbe".into() };
-        let other = OrgUnit { id: OrgUnitId::new(), parent: Some(root.id), code: "63".into(), name: "Bauamt".into() };
+        let root = OrgUnit {
+            id: OrgUnitId::new(),
+            parent: None,
+            code: "0".into(),
+            name: "Stadt".into(),
+        };
+        let amt = OrgUnit {
+            id: OrgUnitId::new(),
+            parent: Some(root.id),
+            code: "32".into(),
+            name: "Ordnungsamt".into(),
+        };
+        let sg = OrgUnit {
+            id: OrgUnitId::new(),
+            parent: Some(amt.id),
+            code: "32.1".into(),
+            name: "Gewerbe".into(),
+        };
+        let other = OrgUnit {
+            id: OrgUnitId::new(),
+            parent: Some(root.id),
+            code: "63".into(),
+            name: "Bauamt".into(),
+        };
         let units = vec![root.clone(), amt.clone(), sg.clone(), other.clone()];
         let covered = covered_units(&units, amt.id);
         assert_eq!(covered, vec![amt.id, sg.id]);

@@ -48,7 +48,11 @@ async fn me(ApiActor(actor): ApiActor) -> ApiJson<Me> {
     ApiJson(Me {
         account: actor.account,
         name: actor.name.clone(),
-        roles: actor.grants.iter().map(|g| format!("{}@{}", g.role.as_str(), g.org_unit)).collect(),
+        roles: actor
+            .grants
+            .iter()
+            .map(|g| format!("{}@{}", g.role.as_str(), g.org_unit))
+            .collect(),
     })
 }
 
@@ -66,8 +70,15 @@ pub struct ListQuery {
 /// List accounts (admins; scope `accounts:read`).
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "identity", params(ListQuery),
     responses((status = 200, body = Vec<Account>), (status = 401, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
-async fn list_accounts(State(svc): Svc, ApiActor(actor): ApiActor, Query(q): Query<ListQuery>) -> Result<ApiJson<Vec<Account>>, AppError> {
-    Ok(ApiJson(svc.list_accounts(&actor, q.kind, q.limit.unwrap_or(50), q.offset.unwrap_or(0)).await?))
+async fn list_accounts(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<ListQuery>,
+) -> Result<ApiJson<Vec<Account>>, AppError> {
+    Ok(ApiJson(
+        svc.list_accounts(&actor, q.kind, q.limit.unwrap_or(50), q.offset.unwrap_or(0))
+            .await?,
+    ))
 }
 
 /// A new account.
@@ -94,16 +105,23 @@ pub struct CreateAccount {
 /// Create an account (admins; scope `accounts:write`).
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "identity", request_body = CreateAccount,
     responses((status = 201, body = Account), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
-async fn create_account(State(svc): Svc, ApiActor(actor): ApiActor, ApiJson(body): ApiJson<CreateAccount>) -> Result<(StatusCode, ApiJson<Account>), AppError> {
+async fn create_account(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<CreateAccount>,
+) -> Result<(StatusCode, ApiJson<Account>), AppError> {
     let account = svc
-        .create_account(&actor, NewAccount {
-            kind: body.kind,
-            email: body.email,
-            display_name: body.display_name,
-            password: body.password,
-            org_unit: body.org_unit,
-            roles: body.roles,
-        })
+        .create_account(
+            &actor,
+            NewAccount {
+                kind: body.kind,
+                email: body.email,
+                display_name: body.display_name,
+                password: body.password,
+                org_unit: body.org_unit,
+                roles: body.roles,
+            },
+        )
         .await?;
     Ok((StatusCode::CREATED, ApiJson(account)))
 }
@@ -124,7 +142,11 @@ fn account_id(s: &str) -> Result<AccountId, AppError> {
 /// One account with its roles.
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "identity", params(("id" = String, Path, description = "Account id")),
     responses((status = 200, body = AccountDetail), (status = 404, body = web::error::Problem)))]
-async fn get_account(State(svc): Svc, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<ApiJson<AccountDetail>, AppError> {
+async fn get_account(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<ApiJson<AccountDetail>, AppError> {
     let (account, grants) = svc.account(&actor, account_id(&id)?).await?;
     Ok(ApiJson(AccountDetail { account, grants }))
 }
@@ -132,8 +154,14 @@ async fn get_account(State(svc): Svc, ApiActor(actor): ApiActor, Path(id): Path<
 /// Disable an account and end its sessions.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", tag = "identity", params(("id" = String, Path, description = "Account id")),
     responses((status = 200, body = Account), (status = 400, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
-async fn disable_account(State(svc): Svc, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<ApiJson<Account>, AppError> {
-    Ok(ApiJson(svc.disable_account(&actor, account_id(&id)?).await?))
+async fn disable_account(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<ApiJson<Account>, AppError> {
+    Ok(ApiJson(
+        svc.disable_account(&actor, account_id(&id)?).await?,
+    ))
 }
 
 /// A role to grant.
@@ -149,8 +177,15 @@ pub struct GrantRole {
 /// Grant a role in a unit.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/roles", tag = "identity", params(("id" = String, Path, description = "Account id")), request_body = GrantRole,
     responses((status = 201, body = Grant), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
-async fn grant_role(State(svc): Svc, ApiActor(actor): ApiActor, Path(id): Path<String>, ApiJson(body): ApiJson<GrantRole>) -> Result<(StatusCode, ApiJson<Grant>), AppError> {
-    let g = svc.grant_role(&actor, account_id(&id)?, body.org_unit, body.role).await?;
+async fn grant_role(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<GrantRole>,
+) -> Result<(StatusCode, ApiJson<Grant>), AppError> {
+    let g = svc
+        .grant_role(&actor, account_id(&id)?, body.org_unit, body.role)
+        .await?;
     Ok((StatusCode::CREATED, ApiJson(g)))
 }
 
@@ -158,7 +193,11 @@ async fn grant_role(State(svc): Svc, ApiActor(actor): ApiActor, Path(id): Path<S
 #[utoipa::path(delete, path = "/api/v1/accounts/{id}/roles/{grant}", tag = "identity",
     params(("id" = String, Path, description = "Account id"), ("grant" = String, Path, description = "Grant id")),
     responses((status = 204), (status = 404, body = web::error::Problem)))]
-async fn revoke_role(State(svc): Svc, ApiActor(actor): ApiActor, Path((id, grant)): Path<(String, String)>) -> Result<StatusCode, AppError> {
+async fn revoke_role(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path((id, grant)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
     let grant = uuid::Uuid::parse_str(&grant).map_err(|_| AppError::NotFound)?;
     svc.revoke_role(&actor, account_id(&id)?, grant).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -166,7 +205,10 @@ async fn revoke_role(State(svc): Svc, ApiActor(actor): ApiActor, Path((id, grant
 
 /// List org units.
 #[utoipa::path(get, path = "/api/v1/org-units", tag = "identity", responses((status = 200, body = Vec<OrgUnit>)))]
-async fn list_units(State(svc): Svc, ApiActor(actor): ApiActor) -> Result<ApiJson<Vec<OrgUnit>>, AppError> {
+async fn list_units(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<Vec<OrgUnit>>, AppError> {
     Ok(ApiJson(svc.org_units(&actor).await?))
 }
 
@@ -185,8 +227,14 @@ pub struct CreateUnit {
 /// Create an org unit (admins of the parent; scope `org:write`).
 #[utoipa::path(post, path = "/api/v1/org-units", tag = "identity", request_body = CreateUnit,
     responses((status = 201, body = OrgUnit), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
-async fn create_unit(State(svc): Svc, ApiActor(actor): ApiActor, ApiJson(body): ApiJson<CreateUnit>) -> Result<(StatusCode, ApiJson<OrgUnit>), AppError> {
-    let u = svc.create_org_unit(&actor, Some(body.parent), &body.code, &body.name).await?;
+async fn create_unit(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<CreateUnit>,
+) -> Result<(StatusCode, ApiJson<OrgUnit>), AppError> {
+    let u = svc
+        .create_org_unit(&actor, Some(body.parent), &body.code, &body.name)
+        .await?;
     Ok((StatusCode::CREATED, ApiJson(u)))
 }
 

@@ -52,7 +52,11 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 }
 
 /// The session layer: resolves the cookie or bearer token once per request.
-pub async fn session_layer(State(svc): State<Arc<IdentityService>>, mut req: Request, next: Next) -> Response {
+pub async fn session_layer(
+    State(svc): State<Arc<IdentityService>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -64,7 +68,10 @@ pub async fn session_layer(State(svc): State<Arc<IdentityService>>, mut req: Req
         // extractors then answer 401 through the error layer.
         match svc.token_actor(&token).await {
             Ok(Some(actor)) => {
-                req.extensions_mut().insert(Authenticated { actor, account: None });
+                req.extensions_mut().insert(Authenticated {
+                    actor,
+                    account: None,
+                });
             }
             Ok(None) => {}
             Err(e) => return AppError::internal(e).into_response(),
@@ -80,10 +87,16 @@ pub async fn session_layer(State(svc): State<Arc<IdentityService>>, mut req: Req
                     admin: actor.has_role_anywhere(Role::Admin),
                     dpo: actor.has_role_anywhere(Role::DataProtectionOfficer),
                 });
-                req.extensions_mut().insert(Authenticated { actor, account: Some(account) });
+                req.extensions_mut().insert(Authenticated {
+                    actor,
+                    account: Some(account),
+                });
             }
             Ok(Some(SessionState::SecondFactor { account })) => {
-                req.extensions_mut().insert(PendingLogin { account, token: token.clone() });
+                req.extensions_mut().insert(PendingLogin {
+                    account,
+                    token: token.clone(),
+                });
             }
             Ok(None) => {}
             Err(e) => return AppError::internal(e).into_response(),
@@ -112,10 +125,19 @@ fn login_redirect(parts: &Parts, staff: bool) -> Response {
         return AppError::Unauthorized.into_response();
     }
     let next: String = url::form_urlencoded::byte_serialize(
-        parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").as_bytes(),
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+            .as_bytes(),
     )
     .collect();
-    let target = if staff { "/arbeit/anmelden" } else { "/anmelden" };
+    let target = if staff {
+        "/arbeit/anmelden"
+    } else {
+        "/anmelden"
+    };
     Redirect::to(&format!("{target}?next={next}")).into_response()
 }
 
@@ -128,9 +150,10 @@ impl<S: Send + Sync> FromRequestParts<S> for StaffUser {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Authenticated>() {
-            Some(Authenticated { actor, account: Some(account) }) if actor.kind == ActorKind::Staff => {
-                Ok(StaffUser(actor.clone(), account.clone()))
-            }
+            Some(Authenticated {
+                actor,
+                account: Some(account),
+            }) if actor.kind == ActorKind::Staff => Ok(StaffUser(actor.clone(), account.clone())),
             Some(_) => Err(AppError::Forbidden.into_response()),
             None => Err(login_redirect(parts, true)),
         }
@@ -146,7 +169,10 @@ impl<S: Send + Sync> FromRequestParts<S> for CitizenUser {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Authenticated>() {
-            Some(Authenticated { actor, account: Some(account) }) if actor.kind == ActorKind::Citizen => {
+            Some(Authenticated {
+                actor,
+                account: Some(account),
+            }) if actor.kind == ActorKind::Citizen => {
                 Ok(CitizenUser(actor.clone(), account.clone()))
             }
             Some(_) => Err(AppError::Forbidden.into_response()),

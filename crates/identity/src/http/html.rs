@@ -4,7 +4,9 @@
 //! pages for accounts, roles, org units, deputies and API tokens.
 //! Handlers are thin: extract, call the service, render or redirect (303).
 
-use super::auth::{CitizenUser, PendingLogin, SessionToken, StaffUser, clear_session_cookie, session_cookie};
+use super::auth::{
+    CitizenUser, PendingLogin, SessionToken, StaffUser, clear_session_cookie, session_cookie,
+};
 use crate::domain::{Account, AccountKind, Deputy, Grant, OrgUnit};
 use crate::service::{IdentityError, IdentityService, LoginNext, NewAccount};
 use crate::store::ApiTokenRow;
@@ -41,20 +43,44 @@ pub fn router(svc: Arc<IdentityService>) -> Router {
         .route("/arbeit", get(staff_home))
         .route("/arbeit/konto", get(staff_account))
         .route("/arbeit/anmelden", get(staff_login_page).post(staff_login))
-        .route("/arbeit/anmelden/code", get(second_factor_page).post(second_factor))
+        .route(
+            "/arbeit/anmelden/code",
+            get(second_factor_page).post(second_factor),
+        )
         .route("/arbeit/anmelden/einrichten", get(enrol_page).post(enrol))
         .route("/arbeit/admin", get(admin_index))
-        .route("/arbeit/admin/konten", get(admin_accounts).post(admin_create_account))
+        .route(
+            "/arbeit/admin/konten",
+            get(admin_accounts).post(admin_create_account),
+        )
         .route("/arbeit/admin/konten/{id}", get(admin_account))
         .route("/arbeit/admin/konten/{id}/rollen", post(admin_grant))
-        .route("/arbeit/admin/konten/{id}/rollen/{grant}/entfernen", post(admin_revoke))
+        .route(
+            "/arbeit/admin/konten/{id}/rollen/{grant}/entfernen",
+            post(admin_revoke),
+        )
         .route("/arbeit/admin/konten/{id}/sperren", post(admin_disable))
         .route("/arbeit/admin/konten/{id}/entsperren", post(admin_enable))
-        .route("/arbeit/admin/konten/{id}/passwort-link", post(admin_send_reset))
-        .route("/arbeit/admin/organisation", get(admin_units).post(admin_create_unit))
-        .route("/arbeit/admin/vertretungen", get(admin_deputies).post(admin_add_deputy))
-        .route("/arbeit/admin/api-tokens", get(admin_tokens).post(admin_create_token))
-        .route("/arbeit/admin/api-tokens/{id}/widerrufen", post(admin_revoke_token))
+        .route(
+            "/arbeit/admin/konten/{id}/passwort-link",
+            post(admin_send_reset),
+        )
+        .route(
+            "/arbeit/admin/organisation",
+            get(admin_units).post(admin_create_unit),
+        )
+        .route(
+            "/arbeit/admin/vertretungen",
+            get(admin_deputies).post(admin_add_deputy),
+        )
+        .route(
+            "/arbeit/admin/api-tokens",
+            get(admin_tokens).post(admin_create_token),
+        )
+        .route(
+            "/arbeit/admin/api-tokens/{id}/widerrufen",
+            post(admin_revoke_token),
+        )
         .with_state(svc)
 }
 
@@ -78,7 +104,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 /// Only local paths are followed after login, never another site.
 fn safe_next(next: Option<&str>, default: &str) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_owned()
+        }
         _ => default.to_owned(),
     }
 }
@@ -99,7 +127,17 @@ struct NextQuery {
 /// Success notices shown after a redirect (`?ok=…`), by fixed key only.
 fn notice(ok: Option<&str>) -> Option<String> {
     let key = ok?;
-    const KNOWN: [&str; 9] = ["created", "granted", "revoked", "disabled", "enabled", "reset_sent", "unit_created", "deputy_added", "password_changed"];
+    const KNOWN: [&str; 9] = [
+        "created",
+        "granted",
+        "revoked",
+        "disabled",
+        "enabled",
+        "reset_sent",
+        "unit_created",
+        "deputy_added",
+        "password_changed",
+    ];
     KNOWN.contains(&key).then(|| format!("ok-{key}"))
 }
 
@@ -123,8 +161,10 @@ struct LangQuery {
 
 async fn switch_language(Query(q): Query<LangQuery>) -> Response {
     let lang = web::Locale::parse(&q.lang).unwrap_or_default().tag();
-    let cookie = HeaderValue::from_str(&format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax"))
-        .unwrap_or_else(|_| HeaderValue::from_static("lang=de; Path=/"));
+    let cookie = HeaderValue::from_str(&format!(
+        "lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("lang=de; Path=/"));
     see_other_with_cookie(&safe_next(q.next.as_deref(), "/"), cookie)
 }
 
@@ -159,7 +199,10 @@ struct StaffLoginPage {
 async fn citizen_login_page(ctx: PageCtx, Query(q): Query<NextQuery>) -> CitizenLoginPage {
     CitizenLoginPage {
         ctx,
-        form: LoginForm { next: q.next.unwrap_or_default(), ..Default::default() },
+        form: LoginForm {
+            next: q.next.unwrap_or_default(),
+            ..Default::default()
+        },
         errors: FieldErrors::new(),
         message: notice(q.ok.as_deref()),
     }
@@ -168,7 +211,10 @@ async fn citizen_login_page(ctx: PageCtx, Query(q): Query<NextQuery>) -> Citizen
 async fn staff_login_page(ctx: PageCtx, Query(q): Query<NextQuery>) -> StaffLoginPage {
     StaffLoginPage {
         ctx,
-        form: LoginForm { next: q.next.unwrap_or_default(), ..Default::default() },
+        form: LoginForm {
+            next: q.next.unwrap_or_default(),
+            ..Default::default()
+        },
         errors: FieldErrors::new(),
         message: None,
     }
@@ -189,41 +235,93 @@ fn login_error(e: IdentityError, ctx: &PageCtx) -> Result<FieldErrors, AppError>
     Ok(errors)
 }
 
-async fn do_login(svc: &IdentityService, form: &LoginForm, addr: &str, kind: AccountKind) -> Result<(String, LoginNext), IdentityError> {
+async fn do_login(
+    svc: &IdentityService,
+    form: &LoginForm,
+    addr: &str,
+    kind: AccountKind,
+) -> Result<(String, LoginNext), IdentityError> {
     svc.login(&form.email, &form.password, addr, kind).await
 }
 
-async fn citizen_login(State(svc): Svc, ctx: PageCtx, ClientAddr(addr): ClientAddr, shell: Option<axum::Extension<Shell>>, CsrfForm(form): CsrfForm<LoginForm>) -> Result<Response, AppError> {
+async fn citizen_login(
+    State(svc): Svc,
+    ctx: PageCtx,
+    ClientAddr(addr): ClientAddr,
+    shell: Option<axum::Extension<Shell>>,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, AppError> {
     match do_login(&svc, &form, &addr, AccountKind::Citizen).await {
-        Ok((token, _)) => Ok(see_other_with_cookie(&safe_next(Some(&form.next), "/konto"), session_cookie(&token, shell.is_some_and(|s| s.0.secure_cookies)))),
+        Ok((token, _)) => Ok(see_other_with_cookie(
+            &safe_next(Some(&form.next), "/konto"),
+            session_cookie(&token, shell.is_some_and(|s| s.0.secure_cookies)),
+        )),
         Err(e) => {
             let errors = login_error(e, &ctx)?;
-            let form = LoginForm { password: String::new(), ..form };
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, CitizenLoginPage { ctx, form, errors, message: None }).into_response())
+            let form = LoginForm {
+                password: String::new(),
+                ..form
+            };
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                CitizenLoginPage {
+                    ctx,
+                    form,
+                    errors,
+                    message: None,
+                },
+            )
+                .into_response())
         }
     }
 }
 
-async fn staff_login(State(svc): Svc, ctx: PageCtx, ClientAddr(addr): ClientAddr, shell: Option<axum::Extension<Shell>>, CsrfForm(form): CsrfForm<LoginForm>) -> Result<Response, AppError> {
+async fn staff_login(
+    State(svc): Svc,
+    ctx: PageCtx,
+    ClientAddr(addr): ClientAddr,
+    shell: Option<axum::Extension<Shell>>,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, AppError> {
     match do_login(&svc, &form, &addr, AccountKind::Staff).await {
         Ok((token, next)) => {
-            let next_q: String = url::form_urlencoded::byte_serialize(form.next.as_bytes()).collect();
+            let next_q: String =
+                url::form_urlencoded::byte_serialize(form.next.as_bytes()).collect();
             let to = match next {
                 LoginNext::Done => safe_next(Some(&form.next), "/arbeit"),
                 LoginNext::SecondFactor => format!("/arbeit/anmelden/code?next={next_q}"),
                 LoginNext::EnrolTotp => format!("/arbeit/anmelden/einrichten?next={next_q}"),
             };
-            Ok(see_other_with_cookie(&to, session_cookie(&token, shell.is_some_and(|s| s.0.secure_cookies))))
+            Ok(see_other_with_cookie(
+                &to,
+                session_cookie(&token, shell.is_some_and(|s| s.0.secure_cookies)),
+            ))
         }
         Err(e) => {
             let errors = login_error(e, &ctx)?;
-            let form = LoginForm { password: String::new(), ..form };
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, StaffLoginPage { ctx, form, errors, message: None }).into_response())
+            let form = LoginForm {
+                password: String::new(),
+                ..form
+            };
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                StaffLoginPage {
+                    ctx,
+                    form,
+                    errors,
+                    message: None,
+                },
+            )
+                .into_response())
         }
     }
 }
 
-async fn logout(State(svc): Svc, token: Option<axum::Extension<SessionToken>>, CsrfForm(_): CsrfForm<serde::de::IgnoredAny>) -> Result<Response, AppError> {
+async fn logout(
+    State(svc): Svc,
+    token: Option<axum::Extension<SessionToken>>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, AppError> {
     if let Some(axum::Extension(SessionToken(t))) = token {
         svc.logout(&t).await?;
     }
@@ -246,14 +344,31 @@ struct SecondFactorPage {
     errors: FieldErrors,
 }
 
-async fn second_factor_page(ctx: PageCtx, pending: Option<axum::Extension<PendingLogin>>, Query(q): Query<NextQuery>) -> Response {
+async fn second_factor_page(
+    ctx: PageCtx,
+    pending: Option<axum::Extension<PendingLogin>>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if pending.is_none() {
         return Redirect::to("/arbeit/anmelden").into_response();
     }
-    SecondFactorPage { ctx, form: CodeForm { next: q.next.unwrap_or_default(), ..Default::default() }, errors: FieldErrors::new() }.into_response()
+    SecondFactorPage {
+        ctx,
+        form: CodeForm {
+            next: q.next.unwrap_or_default(),
+            ..Default::default()
+        },
+        errors: FieldErrors::new(),
+    }
+    .into_response()
 }
 
-async fn second_factor(State(svc): Svc, ctx: PageCtx, pending: Option<axum::Extension<PendingLogin>>, CsrfForm(form): CsrfForm<CodeForm>) -> Result<Response, AppError> {
+async fn second_factor(
+    State(svc): Svc,
+    ctx: PageCtx,
+    pending: Option<axum::Extension<PendingLogin>>,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, AppError> {
     let Some(axum::Extension(p)) = pending else {
         return Ok(Redirect::to("/arbeit/anmelden").into_response());
     };
@@ -262,9 +377,23 @@ async fn second_factor(State(svc): Svc, ctx: PageCtx, pending: Option<axum::Exte
         Err(IdentityError::BadCode) => {
             let mut errors = FieldErrors::new();
             errors.add("code", "code_wrong");
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, SecondFactorPage { ctx, form: CodeForm { code: String::new(), ..form }, errors }).into_response())
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                SecondFactorPage {
+                    ctx,
+                    form: CodeForm {
+                        code: String::new(),
+                        ..form
+                    },
+                    errors,
+                },
+            )
+                .into_response())
         }
-        Err(IdentityError::Locked(_)) => Ok(see_other_with_cookie("/arbeit/anmelden", clear_session_cookie())),
+        Err(IdentityError::Locked(_)) => Ok(see_other_with_cookie(
+            "/arbeit/anmelden",
+            clear_session_cookie(),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -287,23 +416,61 @@ struct RecoveryCodesPage {
     next: String,
 }
 
-async fn enrol_page(State(svc): Svc, ctx: PageCtx, pending: Option<axum::Extension<PendingLogin>>, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+async fn enrol_page(
+    State(svc): Svc,
+    ctx: PageCtx,
+    pending: Option<axum::Extension<PendingLogin>>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
     let Some(axum::Extension(p)) = pending else {
         return Ok(Redirect::to("/arbeit/anmelden").into_response());
     };
     let e = svc.begin_enrolment(&p.token).await?;
-    Ok(EnrolPage { ctx, secret: e.secret, qr_svg: e.qr_svg, form: CodeForm { next: q.next.unwrap_or_default(), ..Default::default() }, errors: FieldErrors::new() }.into_response())
+    Ok(EnrolPage {
+        ctx,
+        secret: e.secret,
+        qr_svg: e.qr_svg,
+        form: CodeForm {
+            next: q.next.unwrap_or_default(),
+            ..Default::default()
+        },
+        errors: FieldErrors::new(),
+    }
+    .into_response())
 }
 
-async fn enrol(State(svc): Svc, ctx: PageCtx, pending: Option<axum::Extension<PendingLogin>>, CsrfForm(form): CsrfForm<CodeForm>) -> Result<Response, AppError> {
+async fn enrol(
+    State(svc): Svc,
+    ctx: PageCtx,
+    pending: Option<axum::Extension<PendingLogin>>,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, AppError> {
     let Some(axum::Extension(p)) = pending else {
         return Ok(Redirect::to("/arbeit/anmelden").into_response());
     };
     match svc.confirm_enrolment(&p.token, &form.code).await {
-        Ok(codes) => Ok(RecoveryCodesPage { ctx, codes, next: safe_next(Some(&form.next), "/arbeit") }.into_response()),
+        Ok(codes) => Ok(RecoveryCodesPage {
+            ctx,
+            codes,
+            next: safe_next(Some(&form.next), "/arbeit"),
+        }
+        .into_response()),
         Err(IdentityError::Invalid(errors)) => {
             let e = svc.begin_enrolment(&p.token).await?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, EnrolPage { ctx, secret: e.secret, qr_svg: e.qr_svg, form: CodeForm { code: String::new(), ..form }, errors }).into_response())
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                EnrolPage {
+                    ctx,
+                    secret: e.secret,
+                    qr_svg: e.qr_svg,
+                    form: CodeForm {
+                        code: String::new(),
+                        ..form
+                    },
+                    errors,
+                },
+            )
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -328,15 +495,33 @@ struct RegisterPage {
 }
 
 async fn register_page(ctx: PageCtx) -> RegisterPage {
-    RegisterPage { ctx, form: RegisterForm::default(), errors: FieldErrors::new() }
+    RegisterPage {
+        ctx,
+        form: RegisterForm::default(),
+        errors: FieldErrors::new(),
+    }
 }
 
-async fn register(State(svc): Svc, ctx: PageCtx, CsrfForm(form): CsrfForm<RegisterForm>) -> Result<Response, AppError> {
-    match svc.register_citizen(&form.email, &form.display_name, &form.password).await {
+async fn register(
+    State(svc): Svc,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<RegisterForm>,
+) -> Result<Response, AppError> {
+    match svc
+        .register_citizen(&form.email, &form.display_name, &form.password)
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/registrieren/gesendet").into_response()),
         Err(IdentityError::Invalid(errors)) => Ok((
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            RegisterPage { ctx, form: RegisterForm { password: String::new(), ..form }, errors },
+            RegisterPage {
+                ctx,
+                form: RegisterForm {
+                    password: String::new(),
+                    ..form
+                },
+                errors,
+            },
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -354,15 +539,38 @@ struct MessagePage {
 }
 
 async fn register_sent(ctx: PageCtx) -> MessagePage {
-    MessagePage { ctx, title_key: "register-sent-title", text_key: "register-sent-text", link: None, success: true }
+    MessagePage {
+        ctx,
+        title_key: "register-sent-title",
+        text_key: "register-sent-text",
+        link: None,
+        success: true,
+    }
 }
 
-async fn verify_email(State(svc): Svc, ctx: PageCtx, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+async fn verify_email(
+    State(svc): Svc,
+    ctx: PageCtx,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
     match svc.verify_email(q.token.as_deref().unwrap_or("")).await {
-        Ok(_) => Ok(MessagePage { ctx, title_key: "verify-ok-title", text_key: "verify-ok-text", link: Some(("/anmelden", "nav-login")), success: true }.into_response()),
+        Ok(_) => Ok(MessagePage {
+            ctx,
+            title_key: "verify-ok-title",
+            text_key: "verify-ok-text",
+            link: Some(("/anmelden", "nav-login")),
+            success: true,
+        }
+        .into_response()),
         Err(IdentityError::BadToken) => Ok((
             axum::http::StatusCode::BAD_REQUEST,
-            MessagePage { ctx, title_key: "verify-bad-title", text_key: "verify-bad-text", link: Some(("/registrieren", "nav-register")), success: false },
+            MessagePage {
+                ctx,
+                title_key: "verify-bad-title",
+                text_key: "verify-bad-text",
+                link: Some(("/registrieren", "nav-register")),
+                success: false,
+            },
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -384,13 +592,32 @@ struct ForgotPage {
 }
 
 async fn forgot_page(ctx: PageCtx) -> ForgotPage {
-    ForgotPage { ctx, form: ForgotForm::default(), errors: FieldErrors::new() }
+    ForgotPage {
+        ctx,
+        form: ForgotForm::default(),
+        errors: FieldErrors::new(),
+    }
 }
 
-async fn forgot(State(svc): Svc, ctx: PageCtx, CsrfForm(form): CsrfForm<ForgotForm>) -> Result<Response, AppError> {
+async fn forgot(
+    State(svc): Svc,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> Result<Response, AppError> {
     match svc.request_password_reset(&form.email).await {
-        Ok(()) => Ok(MessagePage { ctx, title_key: "forgot-sent-title", text_key: "forgot-sent-text", link: None, success: true }.into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, ForgotPage { ctx, form, errors }).into_response()),
+        Ok(()) => Ok(MessagePage {
+            ctx,
+            title_key: "forgot-sent-title",
+            text_key: "forgot-sent-text",
+            link: None,
+            success: true,
+        }
+        .into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ForgotPage { ctx, form, errors },
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -412,16 +639,45 @@ struct ResetPage {
 }
 
 async fn reset_page(ctx: PageCtx, Query(q): Query<NextQuery>) -> ResetPage {
-    ResetPage { ctx, token: q.token.unwrap_or_default(), errors: FieldErrors::new() }
+    ResetPage {
+        ctx,
+        token: q.token.unwrap_or_default(),
+        errors: FieldErrors::new(),
+    }
 }
 
-async fn reset(State(svc): Svc, ctx: PageCtx, CsrfForm(form): CsrfForm<ResetForm>) -> Result<Response, AppError> {
+async fn reset(
+    State(svc): Svc,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> Result<Response, AppError> {
     match svc.reset_password(&form.token, &form.password).await {
-        Ok(()) => Ok(MessagePage { ctx, title_key: "reset-ok-title", text_key: "reset-ok-text", link: Some(("/anmelden", "nav-login")), success: true }.into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, ResetPage { ctx, token: form.token, errors }).into_response()),
+        Ok(()) => Ok(MessagePage {
+            ctx,
+            title_key: "reset-ok-title",
+            text_key: "reset-ok-text",
+            link: Some(("/anmelden", "nav-login")),
+            success: true,
+        }
+        .into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ResetPage {
+                ctx,
+                token: form.token,
+                errors,
+            },
+        )
+            .into_response()),
         Err(IdentityError::BadToken) => Ok((
             axum::http::StatusCode::BAD_REQUEST,
-            MessagePage { ctx, title_key: "verify-bad-title", text_key: "reset-bad-text", link: Some(("/passwort-vergessen", "forgot-title")), success: false },
+            MessagePage {
+                ctx,
+                title_key: "verify-bad-title",
+                text_key: "reset-bad-text",
+                link: Some(("/passwort-vergessen", "forgot-title")),
+                success: false,
+            },
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -435,8 +691,13 @@ struct CitizenAccountPage {
     account: Account,
 }
 
-async fn citizen_account(State(svc): Svc, ctx: PageCtx, CitizenUser(actor, account): CitizenUser) -> Result<CitizenAccountPage, AppError> {
-    svc.log_read(&actor, "account.viewed", vec![account.id.to_string()]).await?;
+async fn citizen_account(
+    State(svc): Svc,
+    ctx: PageCtx,
+    CitizenUser(actor, account): CitizenUser,
+) -> Result<CitizenAccountPage, AppError> {
+    svc.log_read(&actor, "account.viewed", vec![account.id.to_string()])
+        .await?;
     Ok(CitizenAccountPage { ctx, account })
 }
 
@@ -450,21 +711,37 @@ struct StaffHomePage {
     roles: Vec<(String, String)>,
 }
 
-async fn role_rows(svc: &IdentityService, actor: &kernel::Actor, ctx: &PageCtx) -> Result<Vec<(String, String)>, AppError> {
+async fn role_rows(
+    svc: &IdentityService,
+    actor: &kernel::Actor,
+    ctx: &PageCtx,
+) -> Result<Vec<(String, String)>, AppError> {
     let units = svc.org_units(actor).await?;
     Ok(actor
         .grants
         .iter()
         .map(|g| {
-            let unit = units.iter().find(|u| u.id == g.org_unit).map(|u| u.name.clone()).unwrap_or_default();
+            let unit = units
+                .iter()
+                .find(|u| u.id == g.org_unit)
+                .map(|u| u.name.clone())
+                .unwrap_or_default();
             (ctx.t(&format!("role-{}", g.role.as_str())), unit)
         })
         .collect())
 }
 
-async fn staff_home(State(svc): Svc, ctx: PageCtx, StaffUser(actor, account): StaffUser) -> Result<StaffHomePage, AppError> {
+async fn staff_home(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, account): StaffUser,
+) -> Result<StaffHomePage, AppError> {
     let roles = role_rows(&svc, &actor, &ctx).await?;
-    Ok(StaffHomePage { ctx, account, roles })
+    Ok(StaffHomePage {
+        ctx,
+        account,
+        roles,
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -476,11 +753,21 @@ struct StaffAccountPage {
     recovery_left: i64,
 }
 
-async fn staff_account(State(svc): Svc, ctx: PageCtx, StaffUser(actor, account): StaffUser) -> Result<StaffAccountPage, AppError> {
-    svc.log_read(&actor, "account.viewed", vec![account.id.to_string()]).await?;
+async fn staff_account(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, account): StaffUser,
+) -> Result<StaffAccountPage, AppError> {
+    svc.log_read(&actor, "account.viewed", vec![account.id.to_string()])
+        .await?;
     let roles = role_rows(&svc, &actor, &ctx).await?;
     let recovery_left = svc.recovery_codes_left(account.id).await?;
-    Ok(StaffAccountPage { ctx, account, roles, recovery_left })
+    Ok(StaffAccountPage {
+        ctx,
+        account,
+        roles,
+        recovery_left,
+    })
 }
 
 // --- admin --------------------------------------------------------------
@@ -491,7 +778,10 @@ struct AdminIndexPage {
     ctx: PageCtx,
 }
 
-async fn admin_index(ctx: PageCtx, StaffUser(actor, _): StaffUser) -> Result<AdminIndexPage, AppError> {
+async fn admin_index(
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+) -> Result<AdminIndexPage, AppError> {
     if !actor.has_role_anywhere(Role::Admin) {
         return Err(AppError::Forbidden);
     }
@@ -530,17 +820,50 @@ struct AdminAccountsPage {
     message: Option<String>,
 }
 
-async fn accounts_page(svc: &IdentityService, ctx: PageCtx, actor: &kernel::Actor, form: AccountForm, errors: FieldErrors, message: Option<String>) -> Result<AdminAccountsPage, AppError> {
+async fn accounts_page(
+    svc: &IdentityService,
+    ctx: PageCtx,
+    actor: &kernel::Actor,
+    form: AccountForm,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<AdminAccountsPage, AppError> {
     let accounts = svc.list_accounts(actor, None, 200, 0).await?;
     let units = svc.org_units(actor).await?;
-    Ok(AdminAccountsPage { ctx, accounts, units, roles: Role::ALL.to_vec(), form, errors, message })
+    Ok(AdminAccountsPage {
+        ctx,
+        accounts,
+        units,
+        roles: Role::ALL.to_vec(),
+        form,
+        errors,
+        message,
+    })
 }
 
-async fn admin_accounts(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Query(q): Query<NextQuery>) -> Result<AdminAccountsPage, AppError> {
-    accounts_page(&svc, ctx, &actor, AccountForm::default(), FieldErrors::new(), notice(q.ok.as_deref())).await
+async fn admin_accounts(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Query(q): Query<NextQuery>,
+) -> Result<AdminAccountsPage, AppError> {
+    accounts_page(
+        &svc,
+        ctx,
+        &actor,
+        AccountForm::default(),
+        FieldErrors::new(),
+        notice(q.ok.as_deref()),
+    )
+    .await
 }
 
-async fn admin_create_account(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, CsrfForm(form): CsrfForm<AccountForm>) -> Result<Response, AppError> {
+async fn admin_create_account(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    CsrfForm(form): CsrfForm<AccountForm>,
+) -> Result<Response, AppError> {
     let new = NewAccount {
         kind: Some(AccountKind::Staff),
         email: form.email.clone(),
@@ -550,10 +873,19 @@ async fn admin_create_account(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _)
         roles: form.roles.iter().filter_map(|r| Role::parse(r)).collect(),
     };
     match svc.create_account(&actor, new).await {
-        Ok(a) => Ok(Redirect::to(&format!("/arbeit/admin/konten/{}?ok=created", a.id)).into_response()),
+        Ok(a) => {
+            Ok(Redirect::to(&format!("/arbeit/admin/konten/{}?ok=created", a.id)).into_response())
+        }
         Err(IdentityError::Invalid(errors)) => {
-            let form = AccountForm { password: String::new(), ..form };
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, accounts_page(&svc, ctx, &actor, form, errors, None).await?).into_response())
+            let form = AccountForm {
+                password: String::new(),
+                ..form
+            };
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                accounts_page(&svc, ctx, &actor, form, errors, None).await?,
+            )
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -575,7 +907,14 @@ fn parse_account(id: &str) -> Result<AccountId, AppError> {
     AccountId::parse(id).ok_or(AppError::NotFound)
 }
 
-async fn account_page(svc: &IdentityService, ctx: PageCtx, actor: &kernel::Actor, id: AccountId, errors: FieldErrors, message: Option<String>) -> Result<AdminAccountPage, AppError> {
+async fn account_page(
+    svc: &IdentityService,
+    ctx: PageCtx,
+    actor: &kernel::Actor,
+    id: AccountId,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<AdminAccountPage, AppError> {
     if !actor.has_role_anywhere(Role::Admin) {
         return Err(AppError::Forbidden);
     }
@@ -584,15 +923,41 @@ async fn account_page(svc: &IdentityService, ctx: PageCtx, actor: &kernel::Actor
     let grants = grants
         .into_iter()
         .map(|g| {
-            let name = units.iter().find(|u| u.id == g.org_unit).map(|u| format!("{} {}", u.code, u.name)).unwrap_or_default();
+            let name = units
+                .iter()
+                .find(|u| u.id == g.org_unit)
+                .map(|u| format!("{} {}", u.code, u.name))
+                .unwrap_or_default();
             (g, name)
         })
         .collect();
-    Ok(AdminAccountPage { ctx, account, grants, units, roles: Role::ALL.to_vec(), errors, message })
+    Ok(AdminAccountPage {
+        ctx,
+        account,
+        grants,
+        units,
+        roles: Role::ALL.to_vec(),
+        errors,
+        message,
+    })
 }
 
-async fn admin_account(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Path(id): Path<String>, Query(q): Query<NextQuery>) -> Result<AdminAccountPage, AppError> {
-    account_page(&svc, ctx, &actor, parse_account(&id)?, FieldErrors::new(), notice(q.ok.as_deref())).await
+async fn admin_account(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Result<AdminAccountPage, AppError> {
+    account_page(
+        &svc,
+        ctx,
+        &actor,
+        parse_account(&id)?,
+        FieldErrors::new(),
+        notice(q.ok.as_deref()),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -603,7 +968,13 @@ struct GrantForm {
     role: String,
 }
 
-async fn admin_grant(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Path(id): Path<String>, CsrfForm(form): CsrfForm<GrantForm>) -> Result<Response, AppError> {
+async fn admin_grant(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<GrantForm>,
+) -> Result<Response, AppError> {
     let id = parse_account(&id)?;
     let mut errors = FieldErrors::new();
     let unit = OrgUnitId::parse(&form.org_unit);
@@ -619,38 +990,76 @@ async fn admin_grant(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUs
         _ => Err(IdentityError::Invalid(errors)),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/arbeit/admin/konten/{id}?ok=granted")).into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, account_page(&svc, ctx, &actor, id, errors, None).await?).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/arbeit/admin/konten/{id}?ok=granted")).into_response())
+        }
+        Err(IdentityError::Invalid(errors)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            account_page(&svc, ctx, &actor, id, errors, None).await?,
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn admin_revoke(State(svc): Svc, StaffUser(actor, _): StaffUser, Path((id, grant)): Path<(String, String)>, CsrfForm(_): CsrfForm<serde::de::IgnoredAny>) -> Result<Response, AppError> {
+async fn admin_revoke(
+    State(svc): Svc,
+    StaffUser(actor, _): StaffUser,
+    Path((id, grant)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, AppError> {
     let id = parse_account(&id)?;
     let grant = uuid::Uuid::parse_str(&grant).map_err(|_| AppError::NotFound)?;
     svc.revoke_role(&actor, id, grant).await?;
     Ok(Redirect::to(&format!("/arbeit/admin/konten/{id}?ok=revoked")).into_response())
 }
 
-async fn admin_disable(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Path(id): Path<String>, CsrfForm(_): CsrfForm<serde::de::IgnoredAny>) -> Result<Response, AppError> {
+async fn admin_disable(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, AppError> {
     let id = parse_account(&id)?;
     match svc.disable_account(&actor, id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/arbeit/admin/konten/{id}?ok=disabled")).into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, account_page(&svc, ctx, &actor, id, errors, None).await?).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/arbeit/admin/konten/{id}?ok=disabled")).into_response())
+        }
+        Err(IdentityError::Invalid(errors)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            account_page(&svc, ctx, &actor, id, errors, None).await?,
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn admin_enable(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Path(id): Path<String>, CsrfForm(_): CsrfForm<serde::de::IgnoredAny>) -> Result<Response, AppError> {
+async fn admin_enable(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, AppError> {
     let id = parse_account(&id)?;
     match svc.enable_account(&actor, id).await {
         Ok(_) => Ok(Redirect::to(&format!("/arbeit/admin/konten/{id}?ok=enabled")).into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, account_page(&svc, ctx, &actor, id, errors, None).await?).into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            account_page(&svc, ctx, &actor, id, errors, None).await?,
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn admin_send_reset(State(svc): Svc, StaffUser(actor, _): StaffUser, Path(id): Path<String>, CsrfForm(_): CsrfForm<serde::de::IgnoredAny>) -> Result<Response, AppError> {
+async fn admin_send_reset(
+    State(svc): Svc,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, AppError> {
     let id = parse_account(&id)?;
     let (account, _) = svc.account(&actor, id).await?;
     if !actor.has_role_anywhere(Role::Admin) {
@@ -682,7 +1091,12 @@ struct AdminUnitsPage {
 
 /// Units in tree order with their depth.
 fn tree(units: Vec<OrgUnit>) -> Vec<(OrgUnit, usize)> {
-    fn walk(all: &[OrgUnit], parent: Option<OrgUnitId>, depth: usize, out: &mut Vec<(OrgUnit, usize)>) {
+    fn walk(
+        all: &[OrgUnit],
+        parent: Option<OrgUnitId>,
+        depth: usize,
+        out: &mut Vec<(OrgUnit, usize)>,
+    ) {
         for u in all.iter().filter(|u| u.parent == parent) {
             out.push((u.clone(), depth));
             walk(all, Some(u.id), depth + 1, out);
@@ -693,27 +1107,69 @@ fn tree(units: Vec<OrgUnit>) -> Vec<(OrgUnit, usize)> {
     out
 }
 
-async fn units_page(svc: &IdentityService, ctx: PageCtx, actor: &kernel::Actor, form: UnitForm, errors: FieldErrors, message: Option<String>) -> Result<AdminUnitsPage, AppError> {
+async fn units_page(
+    svc: &IdentityService,
+    ctx: PageCtx,
+    actor: &kernel::Actor,
+    form: UnitForm,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<AdminUnitsPage, AppError> {
     if !actor.has_role_anywhere(Role::Admin) {
         return Err(AppError::Forbidden);
     }
-    Ok(AdminUnitsPage { ctx, units: tree(svc.org_units(actor).await?), form, errors, message })
+    Ok(AdminUnitsPage {
+        ctx,
+        units: tree(svc.org_units(actor).await?),
+        form,
+        errors,
+        message,
+    })
 }
 
-async fn admin_units(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Query(q): Query<NextQuery>) -> Result<AdminUnitsPage, AppError> {
-    units_page(&svc, ctx, &actor, UnitForm::default(), FieldErrors::new(), notice(q.ok.as_deref())).await
+async fn admin_units(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Query(q): Query<NextQuery>,
+) -> Result<AdminUnitsPage, AppError> {
+    units_page(
+        &svc,
+        ctx,
+        &actor,
+        UnitForm::default(),
+        FieldErrors::new(),
+        notice(q.ok.as_deref()),
+    )
+    .await
 }
 
-async fn admin_create_unit(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, CsrfForm(form): CsrfForm<UnitForm>) -> Result<Response, AppError> {
+async fn admin_create_unit(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    CsrfForm(form): CsrfForm<UnitForm>,
+) -> Result<Response, AppError> {
     let parent = OrgUnitId::parse(&form.parent);
     if parent.is_none() {
         let mut errors = FieldErrors::new();
         errors.add("parent", "unit_missing");
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, units_page(&svc, ctx, &actor, form, errors, None).await?).into_response());
+        return Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            units_page(&svc, ctx, &actor, form, errors, None).await?,
+        )
+            .into_response());
     }
-    match svc.create_org_unit(&actor, parent, &form.code, &form.name).await {
+    match svc
+        .create_org_unit(&actor, parent, &form.code, &form.name)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/arbeit/admin/organisation?ok=unit_created").into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, units_page(&svc, ctx, &actor, form, errors, None).await?).into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            units_page(&svc, ctx, &actor, form, errors, None).await?,
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -741,37 +1197,96 @@ struct AdminDeputiesPage {
     message: Option<String>,
 }
 
-async fn deputies_page(svc: &IdentityService, ctx: PageCtx, actor: &kernel::Actor, form: DeputyForm, errors: FieldErrors, message: Option<String>) -> Result<AdminDeputiesPage, AppError> {
-    let staff = svc.list_accounts(actor, Some(AccountKind::Staff), 500, 0).await?;
-    let name = |id: AccountId| staff.iter().find(|a| a.id == id).map(|a| a.display_name.clone()).unwrap_or_else(|| id.to_string());
-    let deputies = svc.deputies(actor).await?.into_iter().map(|d| {
-        let (p, q) = (name(d.principal), name(d.deputy));
-        (d, p, q)
-    }).collect();
-    Ok(AdminDeputiesPage { ctx, deputies, staff, form, errors, message })
+async fn deputies_page(
+    svc: &IdentityService,
+    ctx: PageCtx,
+    actor: &kernel::Actor,
+    form: DeputyForm,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<AdminDeputiesPage, AppError> {
+    let staff = svc
+        .list_accounts(actor, Some(AccountKind::Staff), 500, 0)
+        .await?;
+    let name = |id: AccountId| {
+        staff
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.display_name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let deputies = svc
+        .deputies(actor)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let (p, q) = (name(d.principal), name(d.deputy));
+            (d, p, q)
+        })
+        .collect();
+    Ok(AdminDeputiesPage {
+        ctx,
+        deputies,
+        staff,
+        form,
+        errors,
+        message,
+    })
 }
 
-async fn admin_deputies(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Query(q): Query<NextQuery>) -> Result<AdminDeputiesPage, AppError> {
-    deputies_page(&svc, ctx, &actor, DeputyForm::default(), FieldErrors::new(), notice(q.ok.as_deref())).await
+async fn admin_deputies(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Query(q): Query<NextQuery>,
+) -> Result<AdminDeputiesPage, AppError> {
+    deputies_page(
+        &svc,
+        ctx,
+        &actor,
+        DeputyForm::default(),
+        FieldErrors::new(),
+        notice(q.ok.as_deref()),
+    )
+    .await
 }
 
-async fn admin_add_deputy(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, CsrfForm(form): CsrfForm<DeputyForm>) -> Result<Response, AppError> {
+async fn admin_add_deputy(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    CsrfForm(form): CsrfForm<DeputyForm>,
+) -> Result<Response, AppError> {
     let mut errors = FieldErrors::new();
     let principal = AccountId::parse(&form.principal);
     let deputy = AccountId::parse(&form.deputy);
     let from = NaiveDate::parse_from_str(form.starts_on.trim(), "%Y-%m-%d").ok();
     let to = NaiveDate::parse_from_str(form.ends_on.trim(), "%Y-%m-%d").ok();
-    if principal.is_none() { errors.add("principal", "staff_unknown"); }
-    if deputy.is_none() { errors.add("deputy", "staff_unknown"); }
-    if from.is_none() { errors.add("starts_on", "date_invalid"); }
-    if to.is_none() { errors.add("ends_on", "date_invalid"); }
+    if principal.is_none() {
+        errors.add("principal", "staff_unknown");
+    }
+    if deputy.is_none() {
+        errors.add("deputy", "staff_unknown");
+    }
+    if from.is_none() {
+        errors.add("starts_on", "date_invalid");
+    }
+    if to.is_none() {
+        errors.add("ends_on", "date_invalid");
+    }
     let result = match (principal, deputy, from, to) {
-        (Some(p), Some(d), Some(f), Some(t)) => svc.add_deputy(&actor, p, d, f, t).await.map(|_| ()),
+        (Some(p), Some(d), Some(f), Some(t)) => {
+            svc.add_deputy(&actor, p, d, f, t).await.map(|_| ())
+        }
         _ => Err(IdentityError::Invalid(errors)),
     };
     match result {
         Ok(()) => Ok(Redirect::to("/arbeit/admin/vertretungen?ok=deputy_added").into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, deputies_page(&svc, ctx, &actor, form, errors, None).await?).into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            deputies_page(&svc, ctx, &actor, form, errors, None).await?,
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -795,24 +1310,73 @@ struct AdminTokensPage {
     errors: FieldErrors,
 }
 
-async fn tokens_page(svc: &IdentityService, ctx: PageCtx, actor: &kernel::Actor, form: TokenForm, errors: FieldErrors, created: Option<String>) -> Result<AdminTokensPage, AppError> {
-    Ok(AdminTokensPage { ctx, tokens: svc.api_tokens(actor).await?, scopes: IdentityService::SCOPES.to_vec(), created, form, errors })
+async fn tokens_page(
+    svc: &IdentityService,
+    ctx: PageCtx,
+    actor: &kernel::Actor,
+    form: TokenForm,
+    errors: FieldErrors,
+    created: Option<String>,
+) -> Result<AdminTokensPage, AppError> {
+    Ok(AdminTokensPage {
+        ctx,
+        tokens: svc.api_tokens(actor).await?,
+        scopes: IdentityService::SCOPES.to_vec(),
+        created,
+        form,
+        errors,
+    })
 }
 
-async fn admin_tokens(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser) -> Result<AdminTokensPage, AppError> {
-    tokens_page(&svc, ctx, &actor, TokenForm::default(), FieldErrors::new(), None).await
+async fn admin_tokens(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+) -> Result<AdminTokensPage, AppError> {
+    tokens_page(
+        &svc,
+        ctx,
+        &actor,
+        TokenForm::default(),
+        FieldErrors::new(),
+        None,
+    )
+    .await
 }
 
-async fn admin_create_token(State(svc): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, CsrfForm(form): CsrfForm<TokenForm>) -> Result<Response, AppError> {
+async fn admin_create_token(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response, AppError> {
     match svc.create_api_token(&actor, &form.name, &form.scopes).await {
         // The plain token is shown exactly once, on this response.
-        Ok((_, plain)) => Ok(tokens_page(&svc, ctx, &actor, TokenForm::default(), FieldErrors::new(), Some(plain)).await?.into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, tokens_page(&svc, ctx, &actor, form, errors, None).await?).into_response()),
+        Ok((_, plain)) => Ok(tokens_page(
+            &svc,
+            ctx,
+            &actor,
+            TokenForm::default(),
+            FieldErrors::new(),
+            Some(plain),
+        )
+        .await?
+        .into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            tokens_page(&svc, ctx, &actor, form, errors, None).await?,
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn admin_revoke_token(State(svc): Svc, StaffUser(actor, _): StaffUser, Path(id): Path<String>, CsrfForm(_): CsrfForm<serde::de::IgnoredAny>) -> Result<Response, AppError> {
+async fn admin_revoke_token(
+    State(svc): Svc,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, AppError> {
     let id = ApiTokenId::parse(&id).ok_or(AppError::NotFound)?;
     svc.revoke_api_token(&actor, id).await?;
     Ok(Redirect::to("/arbeit/admin/api-tokens").into_response())
@@ -826,7 +1390,10 @@ mod tests {
     fn only_local_paths_are_followed_after_login() {
         assert_eq!(safe_next(Some("/arbeit/admin"), "/"), "/arbeit/admin");
         assert_eq!(safe_next(Some("//evil.example"), "/"), "/");
-        assert_eq!(safe_next(Some("https://evil.example"), "/arbeit"), "/arbeit");
+        assert_eq!(
+            safe_next(Some("https://evil.example"), "/arbeit"),
+            "/arbeit"
+        );
         assert_eq!(safe_next(Some("/\\evil.example"), "/"), "/");
         assert_eq!(safe_next(None, "/konto"), "/konto");
     }

@@ -15,10 +15,19 @@ impl From<IdentityError> for AppError {
             IdentityError::Invalid(errors) => AppError::invalid(errors),
             IdentityError::Forbidden => AppError::Forbidden,
             IdentityError::NotFound => AppError::NotFound,
-            IdentityError::BadCredentials | IdentityError::BadCode | IdentityError::Unverified | IdentityError::Disabled => AppError::Unauthorized,
-            IdentityError::Locked(until) => AppError::TooManyRequests(format!("Locked until {until}")),
-            IdentityError::RateLimited => AppError::TooManyRequests("Too many failed attempts from this address.".into()),
-            IdentityError::BadToken => AppError::Conflict("The link is invalid or has expired.".into()),
+            IdentityError::BadCredentials
+            | IdentityError::BadCode
+            | IdentityError::Unverified
+            | IdentityError::Disabled => AppError::Unauthorized,
+            IdentityError::Locked(until) => {
+                AppError::TooManyRequests(format!("Locked until {until}"))
+            }
+            IdentityError::RateLimited => {
+                AppError::TooManyRequests("Too many failed attempts from this address.".into())
+            }
+            IdentityError::BadToken => {
+                AppError::Conflict("The link is invalid or has expired.".into())
+            }
             IdentityError::Conflict(c) => AppError::Conflict(c),
             IdentityError::Db(e) => AppError::internal(e),
             IdentityError::Internal(e) => AppError::internal(e),

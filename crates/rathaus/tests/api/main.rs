@@ -2,6 +2,9 @@
 //! client uses. Every test gets its own app and database: SQLite by
 //! default, PostgreSQL when `RATHAUS_TEST_POSTGRES_URL` is set.
 
+// Test helpers may panic: a failed expectation is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+
 mod access_log;
 mod accounts_api;
 mod admin_pages;
