@@ -143,6 +143,9 @@ impl Application {
             )
             .merge(web::assets::router())
             .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+            // A panicking handler becomes a 500 that the error layer renders
+            // as a page or problem+json; the outer catch is a last resort.
+            .layer(CatchPanicLayer::new())
             .layer(from_fn(web::error::render_errors))
             .layer(from_fn_with_state(
                 self.identity.clone(),

@@ -80,6 +80,8 @@ pub struct MailConfig {
 pub struct AuditConfig {
     /// Entries per signed segment.
     pub segment_size: i64,
+    /// Days entries are kept before `rathaus audit prune` may delete them.
+    pub retention_days: i64,
 }
 
 /// `[jobs]`.
@@ -140,6 +142,7 @@ impl Default for AuditConfig {
     fn default() -> Self {
         AuditConfig {
             segment_size: 10_000,
+            retention_days: 730,
         }
     }
 }

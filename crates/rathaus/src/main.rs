@@ -70,6 +70,13 @@ enum ConfigCommand {
 enum AuditCommand {
     /// Verify the hash chain and its signed checkpoints.
     Verify,
+    /// Delete entries of closed segments older than the retention period;
+    /// the rest of the chain still verifies.
+    Prune {
+        /// Keep entries of the last DAYS days [default: audit.retention_days].
+        #[arg(long)]
+        older_than_days: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -254,6 +261,21 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
             let code = user_command(&app, command).await;
             app.log.flush().await?;
             code
+        }
+        Command::Audit {
+            command: AuditCommand::Prune { older_than_days },
+        } => {
+            let days = older_than_days.unwrap_or(settings.audit.retention_days);
+            if days < 0 {
+                anyhow::bail!("--older-than-days must not be negative");
+            }
+            let app = Application::build(settings, Arc::new(SystemClock)).await?;
+            let before = chrono::Utc::now() - chrono::Duration::days(days);
+            let deleted = app.log.prune(before).await?;
+            println!(
+                "Deleted {deleted} access log entries older than {days} days (whole segments only)."
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
             command: AuditCommand::Verify,

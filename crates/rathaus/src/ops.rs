@@ -166,6 +166,30 @@ async fn metrics(State(app): State<Application>) -> Result<Response, AppError> {
     Ok(res)
 }
 
+/// Reading the access log shows who did what: that reading is logged too,
+/// with the accounts shown.
+async fn log_view(
+    app: &Application,
+    actor: &Actor,
+    entries: &[LoggedEntry],
+) -> Result<(), AppError> {
+    let mut ids: Vec<String> = entries
+        .iter()
+        .filter_map(|e| e.actor.strip_prefix("account:").map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    app.log
+        .record(vec![storage::AuditEntry::new(
+            actor.audit_label(),
+            "access_log.viewed",
+            "account",
+            ids,
+        )])
+        .await
+        .map_err(AppError::internal)
+}
+
 fn require_admin(actor: &Actor) -> Result<(), AppError> {
     if actor.has_role_anywhere(Role::Admin) && !matches!(actor.kind, ActorKind::ApiToken { .. }) {
         Ok(())
@@ -332,6 +356,7 @@ async fn api_log(
 ) -> Result<ApiJson<Vec<LogEntryView>>, AppError> {
     require_dpo(&actor)?;
     let entries = app.log.latest(100).await.map_err(AppError::internal)?;
+    log_view(&app, &actor, &entries).await?;
     Ok(ApiJson(
         entries
             .into_iter()

@@ -164,3 +164,38 @@ async fn audit_verify_says_ok_and_names_the_first_edited_entry() {
         text(&broken)
     );
 }
+
+#[tokio::test]
+async fn audit_prune_deletes_old_segments_and_the_chain_still_verifies() {
+    let inst = Instance::new(std::path::Path::new(BIN))
+        .await
+        .expect("instance");
+    let env = [("RATHAUS_AUDIT__SEGMENT_SIZE", "2")];
+    for i in 0..3 {
+        let o = inst
+            .cli_env(
+                &[
+                    "user",
+                    "create",
+                    "--kind",
+                    "citizen",
+                    "--email",
+                    &format!("p{i}@example.org"),
+                    "--name",
+                    "P",
+                    "--password",
+                    "lang genug 123",
+                ],
+                &env,
+            )
+            .expect("create");
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let pruned = inst
+        .cli_env(&["audit", "prune", "--older-than-days", "0"], &env)
+        .expect("prune");
+    assert!(pruned.status.success(), "{}", text(&pruned));
+    assert!(!text(&pruned).contains("Deleted 0 "), "{}", text(&pruned));
+    let ok = inst.cli(&["audit", "verify"]).expect("verify");
+    assert!(ok.status.success(), "{}", text(&ok));
+}

@@ -72,6 +72,15 @@ impl Instance {
         Ok(self.command().args(args).output()?)
     }
 
+    /// Runs a CLI command with extra environment variables.
+    pub fn cli_env(&self, args: &[&str], env: &[(&str, &str)]) -> Result<Output> {
+        let mut c = self.command();
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        Ok(c.args(args).output()?)
+    }
+
     /// Starts `rathaus serve` and waits until `/readyz` answers.
     pub async fn start(&mut self, extra_env: &[(&str, &str)]) -> Result<()> {
         let port = free_port()?;
