@@ -70,6 +70,18 @@ impl From<storage::audit::AuditError> for IdentityError {
     }
 }
 
+/// Turns a unique-constraint violation into a field error (e-mail taken,
+/// code taken …); other database errors stay what they are.
+fn taken(field: &'static str, code: &'static str) -> impl Fn(DbError) -> IdentityError {
+    move |e| {
+        if e.is_unique_violation() {
+            invalid(field, code)
+        } else {
+            e.into()
+        }
+    }
+}
+
 fn invalid(field: &str, code: &str) -> IdentityError {
     let mut e = FieldErrors::new();
     e.add(field, code);
@@ -164,6 +176,10 @@ pub struct Enrolment {
     pub url: String,
     /// QR code of the URL as SVG.
     pub qr_svg: String,
+}
+
+fn hash_password(plain: &str) -> Result<String, IdentityError> {
+    password::hash(plain).map_err(|e| IdentityError::Internal(e.to_string()))
 }
 
 fn sha(data: &[u8]) -> Vec<u8> {
@@ -325,13 +341,7 @@ impl IdentityService {
         self.store
             .insert_unit(&mut tx, &unit, now)
             .await
-            .map_err(|e| {
-                if e.is_unique_violation() {
-                    invalid("code", "code_taken")
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(taken("code", "code_taken"))?;
         self.audit(
             &mut tx,
             actor,
@@ -376,8 +386,7 @@ impl IdentityService {
         }
         errors.into_result().map_err(IdentityError::Invalid)?;
         let email = email.ok_or_else(|| invalid("email", "email_invalid"))?;
-        let hash =
-            password::hash(&new.password).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let hash = hash_password(&new.password)?;
         let id = AccountId::new();
         let now = self.now();
         let org_unit = if kind == AccountKind::Staff {
@@ -401,13 +410,7 @@ impl IdentityService {
                 now,
             )
             .await
-            .map_err(|e| {
-                if e.is_unique_violation() {
-                    invalid("email", "email_taken")
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(taken("email", "email_taken"))?;
         if let Some(unit) = org_unit {
             let mut roles = new.roles.clone();
             roles.sort_by_key(|r| r.as_str());
@@ -508,13 +511,7 @@ impl IdentityService {
         self.store
             .insert_grant(&mut tx, &g, now)
             .await
-            .map_err(|e| {
-                if e.is_unique_violation() {
-                    invalid("role", "role_already_granted")
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(taken("role", "role_already_granted"))?;
         self.audit(
             &mut tx,
             actor,
@@ -615,8 +612,7 @@ impl IdentityService {
         let mut errors = FieldErrors::new();
         domain::check_password(new_password, "password", &mut errors);
         errors.into_result().map_err(IdentityError::Invalid)?;
-        let hash =
-            password::hash(new_password).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let hash = hash_password(new_password)?;
         let mut tx = self.store.db().begin().await?;
         if self
             .store
@@ -767,8 +763,7 @@ impl IdentityService {
             (self.on_job)();
             return Ok(());
         }
-        let hash =
-            password::hash(password_text).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let hash = hash_password(password_text)?;
         let id = AccountId::new();
         self.store
             .insert_account(
@@ -920,8 +915,7 @@ impl IdentityService {
         let mut errors = FieldErrors::new();
         domain::check_password(new_password, "password", &mut errors);
         errors.into_result().map_err(IdentityError::Invalid)?;
-        let hash =
-            password::hash(new_password).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let hash = hash_password(new_password)?;
         let now = self.now();
         let mut tx = self.store.db().begin().await?;
         let id = self

@@ -154,6 +154,10 @@ impl Application {
             .layer(from_fn(web::csrf::csrf_cookie))
             .layer(axum::Extension(shell))
             .layer(DefaultBodyLimit::max(self.settings.max_body_bytes))
+            // Errors raised by the layers above the inner error layer (the
+            // session lookup failing, say) are rendered here; responses
+            // already rendered pass through untouched.
+            .layer(from_fn(web::error::render_errors))
             .layer(CatchPanicLayer::new())
             .layer(from_fn_with_state(self.metrics.clone(), ops::track))
             .layer(TraceLayer::new_for_http())

@@ -149,13 +149,21 @@ async fn audit_verify_says_ok_and_names_the_first_edited_entry() {
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).starts_with("OK: "), "{}", text(&ok));
     // Edit a row behind rathaus's back, as someone with a database shell would.
-    let db = storage::Db::connect(&inst.database_url())
-        .await
-        .expect("db");
-    db.execute("UPDATE storage_audit_log SET action = 'nothing.happened' WHERE chain_seq = 2")
-        .await
-        .expect("edit");
-    db.close().await;
+    let edit = "UPDATE storage_audit_log SET action = 'nothing.happened' WHERE chain_seq = 2";
+    let url = inst.database_url();
+    if let Some(file) = url.strip_prefix("sqlite://") {
+        // Exactly what an operator with the sqlite3 shell would do.
+        let out = std::process::Command::new("sqlite3")
+            .arg(file)
+            .arg(edit)
+            .output()
+            .expect("the sqlite3 shell (apt package sqlite3)");
+        assert!(out.status.success(), "{}", text(&out));
+    } else {
+        let db = storage::Db::connect(&url).await.expect("db");
+        db.execute(edit).await.expect("edit");
+        db.close().await;
+    }
     let broken = inst.cli(&["audit", "verify"]).expect("verify");
     assert_eq!(broken.status.code(), Some(1));
     assert!(

@@ -101,6 +101,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// A form page shown again with its errors (422, so tools and tests see
+/// that nothing was saved).
+fn unprocessable(page: impl IntoResponse) -> Response {
+    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
 /// Only local paths are followed after login, never another site.
 fn safe_next(next: Option<&str>, default: &str) -> String {
     match next {
@@ -262,16 +268,12 @@ async fn citizen_login(
                 password: String::new(),
                 ..form
             };
-            Ok((
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                CitizenLoginPage {
-                    ctx,
-                    form,
-                    errors,
-                    message: None,
-                },
-            )
-                .into_response())
+            Ok(unprocessable(CitizenLoginPage {
+                ctx,
+                form,
+                errors,
+                message: None,
+            }))
         }
     }
 }
@@ -303,16 +305,12 @@ async fn staff_login(
                 password: String::new(),
                 ..form
             };
-            Ok((
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                StaffLoginPage {
-                    ctx,
-                    form,
-                    errors,
-                    message: None,
-                },
-            )
-                .into_response())
+            Ok(unprocessable(StaffLoginPage {
+                ctx,
+                form,
+                errors,
+                message: None,
+            }))
         }
     }
 }
@@ -377,18 +375,14 @@ async fn second_factor(
         Err(IdentityError::BadCode) => {
             let mut errors = FieldErrors::new();
             errors.add("code", "code_wrong");
-            Ok((
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                SecondFactorPage {
-                    ctx,
-                    form: CodeForm {
-                        code: String::new(),
-                        ..form
-                    },
-                    errors,
+            Ok(unprocessable(SecondFactorPage {
+                ctx,
+                form: CodeForm {
+                    code: String::new(),
+                    ..form
                 },
-            )
-                .into_response())
+                errors,
+            }))
         }
         Err(IdentityError::Locked(_)) => Ok(see_other_with_cookie(
             "/arbeit/anmelden",
@@ -457,20 +451,16 @@ async fn enrol(
         .into_response()),
         Err(IdentityError::Invalid(errors)) => {
             let e = svc.begin_enrolment(&p.token).await?;
-            Ok((
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                EnrolPage {
-                    ctx,
-                    secret: e.secret,
-                    qr_svg: e.qr_svg,
-                    form: CodeForm {
-                        code: String::new(),
-                        ..form
-                    },
-                    errors,
+            Ok(unprocessable(EnrolPage {
+                ctx,
+                secret: e.secret,
+                qr_svg: e.qr_svg,
+                form: CodeForm {
+                    code: String::new(),
+                    ..form
                 },
-            )
-                .into_response())
+                errors,
+            }))
         }
         Err(e) => Err(e.into()),
     }
@@ -512,18 +502,14 @@ async fn register(
         .await
     {
         Ok(()) => Ok(Redirect::to("/registrieren/gesendet").into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            RegisterPage {
-                ctx,
-                form: RegisterForm {
-                    password: String::new(),
-                    ..form
-                },
-                errors,
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(RegisterPage {
+            ctx,
+            form: RegisterForm {
+                password: String::new(),
+                ..form
             },
-        )
-            .into_response()),
+            errors,
+        })),
         Err(e) => Err(e.into()),
     }
 }
@@ -613,11 +599,7 @@ async fn forgot(
             success: true,
         }
         .into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ForgotPage { ctx, form, errors },
-        )
-            .into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(ForgotPage { ctx, form, errors })),
         Err(e) => Err(e.into()),
     }
 }
@@ -660,15 +642,11 @@ async fn reset(
             success: true,
         }
         .into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ResetPage {
-                ctx,
-                token: form.token,
-                errors,
-            },
-        )
-            .into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(ResetPage {
+            ctx,
+            token: form.token,
+            errors,
+        })),
         Err(IdentityError::BadToken) => Ok((
             axum::http::StatusCode::BAD_REQUEST,
             MessagePage {
@@ -881,11 +859,9 @@ async fn admin_create_account(
                 password: String::new(),
                 ..form
             };
-            Ok((
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Ok(unprocessable(
                 accounts_page(&svc, ctx, &actor, form, errors, None).await?,
-            )
-                .into_response())
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -993,11 +969,9 @@ async fn admin_grant(
         Ok(()) => {
             Ok(Redirect::to(&format!("/arbeit/admin/konten/{id}?ok=granted")).into_response())
         }
-        Err(IdentityError::Invalid(errors)) => Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(
             account_page(&svc, ctx, &actor, id, errors, None).await?,
-        )
-            .into_response()),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -1026,11 +1000,9 @@ async fn admin_disable(
         Ok(_) => {
             Ok(Redirect::to(&format!("/arbeit/admin/konten/{id}?ok=disabled")).into_response())
         }
-        Err(IdentityError::Invalid(errors)) => Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(
             account_page(&svc, ctx, &actor, id, errors, None).await?,
-        )
-            .into_response()),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -1045,11 +1017,9 @@ async fn admin_enable(
     let id = parse_account(&id)?;
     match svc.enable_account(&actor, id).await {
         Ok(_) => Ok(Redirect::to(&format!("/arbeit/admin/konten/{id}?ok=enabled")).into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(
             account_page(&svc, ctx, &actor, id, errors, None).await?,
-        )
-            .into_response()),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -1154,22 +1124,18 @@ async fn admin_create_unit(
     if parent.is_none() {
         let mut errors = FieldErrors::new();
         errors.add("parent", "unit_missing");
-        return Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        return Ok(unprocessable(
             units_page(&svc, ctx, &actor, form, errors, None).await?,
-        )
-            .into_response());
+        ));
     }
     match svc
         .create_org_unit(&actor, parent, &form.code, &form.name)
         .await
     {
         Ok(_) => Ok(Redirect::to("/arbeit/admin/organisation?ok=unit_created").into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(
             units_page(&svc, ctx, &actor, form, errors, None).await?,
-        )
-            .into_response()),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -1282,11 +1248,9 @@ async fn admin_add_deputy(
     };
     match result {
         Ok(()) => Ok(Redirect::to("/arbeit/admin/vertretungen?ok=deputy_added").into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(
             deputies_page(&svc, ctx, &actor, form, errors, None).await?,
-        )
-            .into_response()),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -1362,11 +1326,9 @@ async fn admin_create_token(
         )
         .await?
         .into_response()),
-        Err(IdentityError::Invalid(errors)) => Ok((
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(
             tokens_page(&svc, ctx, &actor, form, errors, None).await?,
-        )
-            .into_response()),
+        )),
         Err(e) => Err(e.into()),
     }
 }

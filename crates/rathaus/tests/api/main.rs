@@ -11,5 +11,6 @@ mod admin_pages;
 mod bad_input;
 mod citizens;
 mod jobs;
+mod mail;
 mod shell;
 mod staff_login;

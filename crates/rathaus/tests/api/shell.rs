@@ -175,3 +175,24 @@ async fn the_openapi_document_is_3_1_and_lists_the_identity_api() {
     }
     assert!(doc["components"]["schemas"]["Account"].is_object());
 }
+
+#[tokio::test]
+async fn a_database_failure_is_a_500_page_or_problem_without_details() {
+    let app = testkit::spawn_app_with(|s| s.identity.staff_totp_required = false).await;
+    app.create_staff("sb@musterstadt.example", "33", &[kernel::Role::Clerk])
+        .await;
+    app.login_staff("sb@musterstadt.example").await;
+    app.app.db.close().await;
+    let page = app.get("/arbeit/konto").await;
+    assert_eq!(page.status, 500);
+    assert!(page.body.contains("Technischer Fehler"), "{}", page.body);
+    assert!(
+        !page.body.to_lowercase().contains("pool"),
+        "no internals shown"
+    );
+    let api = app
+        .api(reqwest::Method::GET, "/api/v1/me", None, None)
+        .await;
+    assert_eq!(api.status, 500);
+    assert_eq!(api.json()["code"], "internal");
+}
