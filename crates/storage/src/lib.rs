@@ -7,6 +7,8 @@
 //!   fsynced before the row pointing at a blob commits;
 //! - [`jobs`]: the outbox table and the job runner (durable, retried with
 //!   backoff, failures visible to admins);
+//! - [`search`]: the full-text search index behind one trait (tantivy on
+//!   local disk now; PostgreSQL full-text search with the scale-out work);
 //! - [`audit`]: the hash-chained access log with a single group-committing
 //!   writer and signed segment checkpoints.
 //!
@@ -17,6 +19,7 @@ pub mod audit;
 pub mod blob;
 pub mod db;
 pub mod jobs;
+pub mod search;
 
 pub use audit::{AccessLog, AuditEntry, VerifyReport};
 pub use blob::BlobStore;
