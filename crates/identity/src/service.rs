@@ -1277,8 +1277,13 @@ impl IdentityService {
     // --- API tokens ------------------------------------------------------
 
     /// Scopes an API token can carry.
-    pub const SCOPES: [&'static str; 4] =
-        ["accounts:read", "accounts:write", "org:read", "org:write"];
+    pub const SCOPES: [&'static str; 5] = [
+        "accounts:read",
+        "accounts:write",
+        "org:read",
+        "org:write",
+        "catalogue:write",
+    ];
 
     /// Creates an API token (admins); the plain token is returned once.
     pub async fn create_api_token(

@@ -62,6 +62,10 @@ id_type!(
     /// A background job in the outbox.
     JobId
 );
+id_type!(
+    /// A service of the catalogue (Leistung).
+    ServiceId
+);
 
 #[cfg(test)]
 mod tests {

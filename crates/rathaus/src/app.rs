@@ -8,6 +8,9 @@ use crate::ops::{self, Metrics};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
+use catalogue::CatalogueService;
+use catalogue::index::{INDEX_JOB, IndexJobs, REINDEX_JOB};
+use catalogue::store::CatalogueStore;
 use identity::mail::{MAIL_JOB, MailJob, Mailer, SmtpConfig};
 use identity::store::IdentityStore;
 use identity::{IdentityService, IdentitySettings};
@@ -16,6 +19,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use storage::audit::AuditKey;
+use storage::search::{TantivyIndex, index_dir};
 use storage::{AccessLog, BlobStore, Db, JobHandler, JobRunner};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -37,6 +41,8 @@ pub struct Application {
     pub jobs: JobRunner,
     /// Identity use cases.
     pub identity: Arc<IdentityService>,
+    /// Service catalogue use cases.
+    pub catalogue: Arc<CatalogueService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -46,7 +52,7 @@ pub struct Application {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "rathaus API", description = "JSON API of rathaus, the open-source digital city hall. Authenticate with `Authorization: Bearer <token>` (API tokens are created by admins) or a staff session. Errors are application/problem+json (RFC 9457).", license(name = "EUPL-1.2")),
-    tags((name = "identity", description = "Accounts, org units, roles"), (name = "operations", description = "Jobs and the access log"))
+    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "operations", description = "Jobs and the access log"))
 )]
 struct ApiDoc;
 
@@ -72,7 +78,18 @@ impl Application {
                 starttls: settings.mail.smtp_starttls,
             })?
         };
+        let search = Arc::new(TantivyIndex::open(&index_dir(
+            &settings.data_dir,
+            "catalogue",
+        ))?);
+        let catalogue_store = CatalogueStore::new(db.clone());
+        let index_jobs: Arc<dyn JobHandler> = Arc::new(IndexJobs {
+            store: catalogue_store.clone(),
+            index: search.clone(),
+        });
         let mut handlers: HashMap<&'static str, Arc<dyn JobHandler>> = HashMap::new();
+        handlers.insert(INDEX_JOB, index_jobs.clone());
+        handlers.insert(REINDEX_JOB, index_jobs);
         handlers.insert(
             MAIL_JOB,
             Arc::new(MailJob {
@@ -101,7 +118,19 @@ impl Application {
             },
             Arc::new(move || wake.wake()),
         ));
+        let wake = jobs.clone();
+        let catalogue = Arc::new(CatalogueService::new(
+            catalogue_store,
+            search,
+            identity.clone(),
+            clock.clone(),
+            log.clone(),
+            Arc::new(move || wake.wake()),
+        ));
+        // A new or rebuilt index is filled by a job, not at every start.
+        catalogue.ensure_index().await?;
         Ok(Application {
+            catalogue,
             metrics: Arc::new(Metrics::new()),
             settings,
             db,
@@ -116,6 +145,7 @@ impl Application {
     /// The whole HTTP service.
     pub fn router(&self) -> Router {
         let (api, mut openapi) = identity::http::api::router(self.identity.clone())
+            .merge(catalogue::http::api::router(self.catalogue.clone()))
             .merge(ops::api_router(self.clone()))
             .split_for_parts();
         let mut doc = ApiDoc::openapi();
@@ -132,6 +162,7 @@ impl Application {
         };
         Router::new()
             .merge(identity::http::html::router(self.identity.clone()))
+            .merge(catalogue::http::html::router(self.catalogue.clone()))
             .merge(ops::router(self.clone()))
             .merge(api)
             .route(

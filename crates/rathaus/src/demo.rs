@@ -22,17 +22,27 @@ pub struct DemoLogin {
     pub area: &'static str,
 }
 
-const UNITS: [(&str, &str, &str); 9] = [
+const UNITS: [(&str, &str, &str); 16] = [
     ("10", "0", "Haupt- und Personalamt"),
     ("11", "10", "Personalamt"),
+    ("13", "0", "Registratur und Archiv"),
     ("20", "0", "Kämmerei"),
     ("32", "0", "Ordnungsamt"),
     ("33", "0", "Bürgeramt"),
     ("33.1", "33", "Meldewesen"),
+    ("34", "0", "Standesamt"),
+    ("50", "0", "Sozialamt"),
+    ("51", "0", "Jugendamt"),
+    ("53", "0", "Gesundheitsamt"),
     ("63", "0", "Bauamt"),
-    ("13", "0", "Registratur und Archiv"),
+    ("66", "0", "Tiefbauamt"),
+    ("67", "0", "Grünflächenamt"),
+    ("70", "0", "Abfallwirtschaft"),
     ("PR", "0", "Personalrat"),
 ];
+
+/// The demo service catalogue (exchange format).
+pub const CATALOGUE: &str = include_str!("../../catalogue/demo/musterstadt.json");
 
 const STAFF: [(&str, &str, &str, &[Role], &str); 8] = [
     (
@@ -115,6 +125,23 @@ pub fn logins() -> Vec<DemoLogin> {
         area: "/",
     }));
     out
+}
+
+/// Seeds the demo catalogue when it is empty; returns whether it did.
+pub async fn seed_catalogue(svc: &catalogue::CatalogueService) -> anyhow::Result<bool> {
+    if !svc.is_empty().await? {
+        return Ok(false);
+    }
+    let file: catalogue::CatalogueFile = serde_json::from_str(CATALOGUE)?;
+    svc.import(&Actor::system("demo"), file)
+        .await
+        .map_err(|e| match e {
+            catalogue::CatalogueError::Invalid(errors) => {
+                anyhow::anyhow!("demo catalogue invalid: {:?}", errors.0)
+            }
+            other => other.into(),
+        })?;
+    Ok(true)
 }
 
 /// Seeds Musterstadt when there is no account yet; returns whether it did.

@@ -220,6 +220,9 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
                 if demo::seed(&app.identity, &settings.data_dir).await? {
                     tracing::info!("demo city Musterstadt created");
                 }
+                if demo::seed_catalogue(&app.catalogue).await? {
+                    tracing::info!("demo service catalogue imported");
+                }
                 app.log.flush().await?;
                 drop(app);
                 // The demo writes its own config file into the data dir.

@@ -109,17 +109,22 @@ fn stem_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .filter(StopWordFilter::new(Language::German).unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new())))
+        .filter(
+            StopWordFilter::new(Language::German)
+                .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new())),
+        )
         .filter(Stemmer::new(Language::German))
         .filter(AsciiFoldingFilter)
         .build()
 }
 
 fn gram_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(NgramTokenizer::all_ngrams(3, 4).unwrap_or_else(|_| NgramTokenizer::all_ngrams(3, 3).unwrap_or_else(|_| unreachable_ngram())))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
+    TextAnalyzer::builder(NgramTokenizer::all_ngrams(3, 4).unwrap_or_else(|_| {
+        NgramTokenizer::all_ngrams(3, 3).unwrap_or_else(|_| unreachable_ngram())
+    }))
+    .filter(LowerCaser)
+    .filter(AsciiFoldingFilter)
+    .build()
 }
 
 // NgramTokenizer::all_ngrams(3, 4) only fails for min > max or min == 0.
@@ -178,7 +183,10 @@ impl TantivyIndex {
             body: field("body")?,
             grams: field("grams")?,
         };
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         Ok(TantivyIndex {
             index,
             reader,
@@ -190,7 +198,10 @@ impl TantivyIndex {
         })
     }
 
-    fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter, &Fields) -> Result<T, SearchError>) -> Result<T, SearchError> {
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter, &Fields) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
         let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
         if guard.is_none() {
             // One thread and the smallest arena tantivy allows: indexing is
@@ -259,11 +270,16 @@ impl SearchIndex for TantivyIndex {
         let mut stem = self.stem.clone();
         let mut grams = self.grams.clone();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let boosted = |q: Box<dyn Query>, b: f32| -> (Occur, Box<dyn Query>) { (Occur::Should, Box::new(BoostQuery::new(q, b))) };
+        let boosted = |q: Box<dyn Query>, b: f32| -> (Occur, Box<dyn Query>) {
+            (Occur::Should, Box::new(BoostQuery::new(q, b)))
+        };
         for t in tokens(&mut stem, query) {
             for (field, boost) in [(f.title, 4.0), (f.keywords, 2.0), (f.body, 1.0)] {
                 let term = Term::from_field_text(field, &t);
-                clauses.push(boosted(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), boost));
+                clauses.push(boosted(
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    boost,
+                ));
             }
             if t.chars().count() >= 5 {
                 for (field, boost) in [(f.title, 2.0), (f.keywords, 1.0)] {
@@ -274,7 +290,10 @@ impl SearchIndex for TantivyIndex {
         }
         // Parts of compound words: each query word's n-grams; a word
         // matches when most of its n-grams do.
-        for word in query.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 3) {
+        for word in query
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3)
+        {
             let word_grams = tokens(&mut grams, word);
             if word_grams.is_empty() {
                 continue;
@@ -283,7 +302,13 @@ impl SearchIndex for TantivyIndex {
             let subs: Vec<(Occur, Box<dyn Query>)> = word_grams
                 .iter()
                 .map(|g| -> (Occur, Box<dyn Query>) {
-                    (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(f.grams, g), IndexRecordOption::Basic)))
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.grams, g),
+                            IndexRecordOption::Basic,
+                        )),
+                    )
                 })
                 .collect();
             let q = BooleanQuery::with_minimum_required_clauses(subs, need);
@@ -294,12 +319,18 @@ impl SearchIndex for TantivyIndex {
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let (top, total) = searcher.search(&query, &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count))?;
+        let (top, total) = searcher.search(
+            &query,
+            &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
+        )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let d: TantivyDocument = searcher.doc(address)?;
             if let Some(id) = d.get_first(f.id).and_then(|v| v.as_str()) {
-                hits.push(SearchHit { id: id.to_owned(), score });
+                hits.push(SearchHit {
+                    id: id.to_owned(),
+                    score,
+                });
             }
         }
         Ok(SearchResults { hits, total })
@@ -323,18 +354,39 @@ mod tests {
     use super::*;
 
     fn doc(id: &str, title: &str, body: &str) -> SearchDoc {
-        SearchDoc { id: id.into(), title: title.into(), keywords: String::new(), body: body.into() }
+        SearchDoc {
+            id: id.into(),
+            title: title.into(),
+            keywords: String::new(),
+            body: body.into(),
+        }
     }
 
     fn catalogue() -> anyhow::Result<(tempfile::TempDir, TantivyIndex)> {
         let dir = tempfile::tempdir()?;
         let index = TantivyIndex::open(&dir.path().join("i"))?;
         index.upsert(&[
-            doc("hund", "Hundesteuer – Anmeldung", "Wer einen Hund hält, meldet ihn bei der Stadt an."),
-            doc("park", "Bewohnerparkausweis beantragen", "Parken in Ihrem Wohngebiet."),
-            doc("melde", "Meldebescheinigung beantragen", "Bescheinigung über Ihre Wohnung."),
+            doc(
+                "hund",
+                "Hundesteuer – Anmeldung",
+                "Wer einen Hund hält, meldet ihn bei der Stadt an.",
+            ),
+            doc(
+                "park",
+                "Bewohnerparkausweis beantragen",
+                "Parken in Ihrem Wohngebiet.",
+            ),
+            doc(
+                "melde",
+                "Meldebescheinigung beantragen",
+                "Bescheinigung über Ihre Wohnung.",
+            ),
             doc("gewerbe", "Gewerbeanmeldung", "Sie beginnen ein Gewerbe."),
-            doc("baum", "Baumfällgenehmigung", "Einen Baum auf Ihrem Grundstück fällen."),
+            doc(
+                "baum",
+                "Baumfällgenehmigung",
+                "Einen Baum auf Ihrem Grundstück fällen.",
+            ),
         ])?;
         Ok((dir, index))
     }
@@ -363,7 +415,10 @@ mod tests {
     fn one_typo_is_tolerated() -> anyhow::Result<()> {
         let (_d, index) = catalogue()?;
         assert_eq!(first(&index, "Parkausweiss")?.as_deref(), Some("park"));
-        assert_eq!(first(&index, "Meldebescheinigun")?.as_deref(), Some("melde"));
+        assert_eq!(
+            first(&index, "Meldebescheinigun")?.as_deref(),
+            Some("melde")
+        );
         Ok(())
     }
 
@@ -373,7 +428,13 @@ mod tests {
         assert_eq!(index.search("xylophon", 5)?.total, 0);
         assert_eq!(index.search("", 5)?.total, 0);
         index.delete("park")?;
-        assert!(index.search("Parkausweis", 5)?.hits.iter().all(|h| h.id != "park"));
+        assert!(
+            index
+                .search("Parkausweis", 5)?
+                .hits
+                .iter()
+                .all(|h| h.id != "park")
+        );
         assert_eq!(index.len()?, 4);
         Ok(())
     }

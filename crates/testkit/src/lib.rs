@@ -252,6 +252,10 @@ impl TestApp {
         rathaus::demo::seed(&self.app.identity, &dir)
             .await
             .unwrap_or_else(|e| panic!("demo seed: {e:#}"));
+        rathaus::demo::seed_catalogue(&self.app.catalogue)
+            .await
+            .unwrap_or_else(|e| panic!("demo catalogue: {e:#}"));
+        self.run_jobs().await;
     }
 
     /// Creates a staff account with roles in the unit with `unit_code`

@@ -79,18 +79,18 @@ impl PageCtx {
     }
 
     /// Translates `key`.
-    pub fn t(&self, key: &str) -> String {
-        self.locale.t(key)
+    pub fn t(&self, key: impl AsRef<str>) -> String {
+        self.locale.t(key.as_ref())
     }
 
     /// Translates `key` with one argument.
-    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
-        self.locale.t1(key, name, &value.to_string())
+    pub fn t1(&self, key: impl AsRef<str>, name: &str, value: impl std::fmt::Display) -> String {
+        self.locale.t1(key.as_ref(), name, &value.to_string())
     }
 
     /// The message of a field error code (`err-<code>`).
-    pub fn err(&self, code: &str) -> String {
-        self.locale.t(&format!("err-{code}"))
+    pub fn err(&self, code: impl AsRef<str>) -> String {
+        self.locale.t(&format!("err-{}", code.as_ref()))
     }
 
     /// The name of a role.

@@ -30,7 +30,6 @@ type Svc = State<Arc<IdentityService>>;
 /// The pages of the identity context.
 pub fn router(svc: Arc<IdentityService>) -> Router {
     Router::new()
-        .route("/", get(home))
         .route("/sprache", get(switch_language))
         .route("/anmelden", get(citizen_login_page).post(citizen_login))
         .route("/abmelden", post(logout))
@@ -148,16 +147,6 @@ fn notice(ok: Option<&str>) -> Option<String> {
 }
 
 // --- portal -------------------------------------------------------------
-
-#[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
-struct HomePage {
-    ctx: PageCtx,
-}
-
-async fn home(ctx: PageCtx) -> HomePage {
-    HomePage { ctx }
-}
 
 #[derive(Debug, Deserialize)]
 struct LangQuery {
@@ -704,7 +693,7 @@ async fn role_rows(
                 .find(|u| u.id == g.org_unit)
                 .map(|u| u.name.clone())
                 .unwrap_or_default();
-            (ctx.t(&format!("role-{}", g.role.as_str())), unit)
+            (ctx.role(g.role.as_str()), unit)
         })
         .collect())
 }

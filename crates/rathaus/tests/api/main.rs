@@ -9,6 +9,7 @@ mod access_log;
 mod accounts_api;
 mod admin_pages;
 mod bad_input;
+mod catalogue;
 mod citizens;
 mod jobs;
 mod mail;
