@@ -38,6 +38,7 @@ const AXE_PATH = require.resolve('axe-core/axe.min.js');
 
 const DESKTOP = { width: 1280, height: 800 };
 const MOBILE = { width: 360, height: 740 };
+const PHONE = { width: 390, height: 844 };
 
 // ------------------------------------------------------------ shared state
 
@@ -502,11 +503,22 @@ describe('rathaus end to end', () => {
         '/arbeit/admin/api-tokens',
         '/arbeit/admin/jobs',
         '/arbeit/protokoll',
+        '/arbeit/admin/leistungen',
+        '/arbeit/admin/leistungen/neu',
+        '/arbeit/admin/leistungen/import',
       ]) {
         await goto(page, p);
         await expectPath(page, p);
         await checkPage(page);
       }
+
+      // The editor form of a catalogue service, reached from the list.
+      await goto(page, '/arbeit/admin/leistungen');
+      const serviceHref = await page.locator('main table a').first().getAttribute('href');
+      assert.ok(serviceHref, 'the catalogue list links to a service');
+      await goto(page, serviceHref);
+      assert.match(new URL(page.url()).pathname, /^\/arbeit\/admin\/leistungen\/[^/]+$/);
+      await checkPage(page);
 
       // Log out: the workplace asks for a login again.
       await navigate(page, () => page.click('header form[action="/abmelden"] button'));
@@ -583,6 +595,32 @@ describe('rathaus end to end', () => {
       await expectPath(page, '/konto');
       const heading = clean(await page.textContent('main h1'));
       assert.equal(heading, `Willkommen, ${name}`);
+      await checkPage(page);
+    }),
+  );
+
+  test(
+    'catalogue on a phone (390x844): search "Parkausweis", open the service, browse a life situation',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('catalogue', PHONE, true, async (page) => {
+      await goto(page, '/');
+      await checkPage(page);
+      await page.fill('#q', 'Parkausweis');
+      await submit(page, 'main form[role=search] button[type=submit]');
+      await expectPath(page, '/leistungen');
+      await checkPage(page);
+      const link = page.locator('#results a', { hasText: 'Bewohnerparkausweis' }).first();
+      assert.equal(await link.count(), 1, 'the results list the Bewohnerparkausweis');
+      await navigate(page, () => link.click());
+      await expectPath(page, '/leistungen/bewohnerparkausweis');
+      assert.equal(await page.locator('#maturity').count(), 1, 'the service shows its maturity level');
+      assert.equal(await page.locator('#zustaendig').count(), 1, 'the service names the office responsible');
+      await checkPage(page);
+      await goto(page, '/leistungen?lage=umzug');
+      assert.match(await mainText(page), /Umzug/);
+      await checkPage(page);
+      await goto(page, '/leistungen?q=Raumschiff');
+      assert.match(await mainText(page), /Nichts gefunden/);
       await checkPage(page);
     }),
   );
