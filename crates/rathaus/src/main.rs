@@ -58,6 +58,22 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The service catalogue.
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Import a catalogue file (rathaus-catalogue/1): all or nothing.
+    Import {
+        /// The JSON file.
+        file: PathBuf,
+    },
+    /// Print the catalogue as JSON.
+    Export,
 }
 
 #[derive(Subcommand)]
@@ -258,6 +274,46 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
             }
             app.serve(listener, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalogue { command } => {
+            let app = Application::build(settings, Arc::new(SystemClock)).await?;
+            let system = Actor::system("cli");
+            let code = match command {
+                CatalogueCommand::Export => {
+                    let file = app.catalogue.export(&system).await?;
+                    println!("{}", serde_json::to_string_pretty(&file)?);
+                    ExitCode::SUCCESS
+                }
+                CatalogueCommand::Import { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let parsed: catalogue::CatalogueFile = match serde_json::from_str(&text) {
+                        Ok(f) => f,
+                        Err(e) => {
+                            eprintln!("{}: not a catalogue file: {e}", file.display());
+                            return Ok(ExitCode::from(2));
+                        }
+                    };
+                    match app.catalogue.import(&system, parsed).await {
+                        Ok(r) => {
+                            println!(
+                                "Imported: {} services created, {} updated, {} life situations, {} contacts. The search index is rebuilt by the running server.",
+                                r.created, r.updated, r.life_situations, r.contacts
+                            );
+                            ExitCode::SUCCESS
+                        }
+                        Err(catalogue::CatalogueError::Invalid(errors)) => {
+                            for e in errors.0 {
+                                eprintln!("invalid {}: {}", e.field, e.code);
+                            }
+                            ExitCode::from(2)
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            };
+            app.log.flush().await?;
+            Ok(code)
         }
         Command::User { command } => {
             let app = Application::build(settings, Arc::new(SystemClock)).await?;

@@ -207,3 +207,47 @@ async fn audit_prune_deletes_old_segments_and_the_chain_still_verifies() {
     let ok = inst.cli(&["audit", "verify"]).expect("verify");
     assert!(ok.status.success(), "{}", text(&ok));
 }
+
+#[tokio::test]
+async fn the_catalogue_is_imported_and_exported_from_the_cli() {
+    let inst = Instance::new(std::path::Path::new(BIN))
+        .await
+        .expect("instance");
+    let dir = tempfile::tempdir().expect("dir");
+    let created = inst
+        .cli(&[
+            "user",
+            "create",
+            "--email",
+            "chef@musterstadt.example",
+            "--name",
+            "Chefin",
+            "--role",
+            "admin",
+        ])
+        .expect("create");
+    assert!(created.status.success(), "{}", text(&created));
+    let file = dir.path().join("k.json");
+    let catalogue = serde_json::json!({"format": "rathaus-catalogue/1",
+        "life_situations": [{"slug": "tiere", "title": "Tiere", "description": "Hund, Katze, Maus."}],
+        "services": [{"slug": "hund", "title": "Hundesteuer – Anmeldung", "short_description": "Hund anmelden.", "leika_key": "99000000000001",
+            "life_situations": ["tiere"], "fee": {"kind": "none"}, "org_unit_code": "0", "maturity_level": 1, "published": true}]});
+    std::fs::write(&file, catalogue.to_string()).expect("write");
+    let imported = inst
+        .cli(&["catalogue", "import", file.to_str().expect("path")])
+        .expect("import");
+    assert!(imported.status.success(), "{}", text(&imported));
+    assert!(text(&imported).contains("1 services created"));
+    let export = inst.cli(&["catalogue", "export"]).expect("export");
+    assert!(String::from_utf8_lossy(&export.stdout).contains("Hundesteuer – Anmeldung"));
+    std::fs::write(&file, r#"{"format": "rathaus-catalogue/1", "services": [{"slug": "x", "title": "X", "short_description": "x", "leika_key": "1", "fee": {"kind": "none"}, "org_unit_code": "nope", "maturity_level": 9}]}"#).expect("write");
+    let refused = inst
+        .cli(&["catalogue", "import", file.to_str().expect("path")])
+        .expect("import");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused).contains("services[0].leika_key"),
+        "{}",
+        text(&refused)
+    );
+}
