@@ -32,8 +32,10 @@ for _ in $(seq 1 "$RUNS"); do
   rps+=("$(awk '/Requests\/sec/ {print int($2)}' <<<"$out")")
   grep -q "Non-2xx" <<<"$out" && { echo "error responses under load:"; echo "$out"; exit 1; }
 done
+single=$(taskset -c 1 wrk -t1 -c1 -d"${SECS}s" --latency -s bench/search.lua "http://127.0.0.1:$PORT" | awk '$1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print p50 " / " p99}')
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "catalogue: $N services imported in ${import_ms} ms, indexed by the job in ${index_ms} ms (\"beantragen\" matches $total)"
 echo "search p50: median $(median "${p50[@]}") (runs: ${p50[*]})"
 echo "search p99: median $(median "${p99[@]}") (runs: ${p99[*]})"
+echo "search latency with one client (p50 / p99): $single"
 echo "search throughput: median $(median "${rps[@]}") req/s (runs: ${rps[*]}; server on core 0, wrk on core 1, 16 connections)"

@@ -228,7 +228,7 @@ impl CatalogueService {
         }
         let results = self
             .index
-            .search(query, limit.max(1) * 2)
+            .search(query, limit.max(1) + 5)
             .map_err(|e| CatalogueError::Internal(e.to_string()))?;
         let ids: Vec<uuid::Uuid> = results
             .hits

@@ -89,17 +89,24 @@ impl CatalogueStore {
         Ok(row.map(Service::from))
     }
 
-    /// Services by ids, in no particular order.
+    /// Services by ids, in no particular order (one query).
     pub async fn services_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Service>, DbError> {
-        let mut out = Vec::with_capacity(ids.len());
-        // Result pages hold at most a few dozen ids; one query each keeps
-        // the SQL identical on both backends.
-        for id in ids {
-            if let Some(s) = self.service(ServiceId(*id)).await? {
-                out.push(s);
-            }
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {COLS} FROM catalogue_service WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let rows = on_db!(&self.db, pool => {
+            let mut q = sqlx::query_as::<_, ServiceRow>(sqlx::AssertSqlSafe(sql));
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Service::from).collect())
     }
 
     /// All services (optionally only published), by title.

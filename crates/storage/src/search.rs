@@ -20,7 +20,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 /// Bump when the schema or analysis changes: the index is then rebuilt.
-const SCHEMA_VERSION: &str = "catalogue-v1";
+const SCHEMA_VERSION: &str = "catalogue-v2";
 
 /// Errors of the search index.
 #[derive(Debug, thiserror::Error)]
@@ -244,7 +244,10 @@ impl SearchIndex for TantivyIndex {
                     f.title => d.title.clone(),
                     f.keywords => d.keywords.clone(),
                     f.body => d.body.clone(),
-                    f.grams => format!("{} {}", d.title, d.keywords),
+                    // Only titles get n-grams: the parts of compound words
+                    // people type are in titles, and short posting lists
+                    // keep the n-gram clauses cheap.
+                    f.grams => d.title.clone(),
                 ))?;
             }
             Ok(())
@@ -294,7 +297,13 @@ impl SearchIndex for TantivyIndex {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| w.chars().count() >= 3)
         {
-            let word_grams = tokens(&mut grams, word);
+            // Long words: their 4-grams only (selective, few postings);
+            // short words need their 3-grams too.
+            let long = word.chars().count() >= 5;
+            let word_grams: Vec<String> = tokens(&mut grams, word)
+                .into_iter()
+                .filter(|g| !long || g.chars().count() == 4)
+                .collect();
             if word_grams.is_empty() {
                 continue;
             }
