@@ -53,16 +53,29 @@ fn main() {
     let own = manifest.join("assets");
     collect(&own, &own, "", &mut files);
     files.sort();
+    // Copy into OUT_DIR and embed from there: the generated code then holds
+    // no path of this checkout, so another clone sharing the target
+    // directory (CI) can never leave it pointing at files that are gone.
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default());
     let mut hasher = Sha256::new();
     let mut out = String::from(
         "/// Embedded assets: (path under /assets/, bytes).\npub static ASSETS: &[(&str, &[u8])] = &[\n",
     );
     for (url, path) in &files {
+        let bytes =
+            std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         hasher.update(url.as_bytes());
-        hasher.update(std::fs::read(path).unwrap_or_default());
+        hasher.update(&bytes);
+        let dest = out_dir.join("assets").join(url);
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir)
+                .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        }
+        std::fs::write(&dest, &bytes)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", dest.display()));
         out.push_str(&format!(
-            "    ({url:?}, include_bytes!({:?})),\n",
-            path.display().to_string()
+            "    ({url:?}, include_bytes!(concat!(env!(\"OUT_DIR\"), {:?}))),\n",
+            format!("/assets/{url}")
         ));
     }
     out.push_str("];\n");

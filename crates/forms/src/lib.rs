@@ -10,6 +10,7 @@
 
 pub mod answers;
 pub mod definition;
+pub mod fim;
 pub mod kinds;
 
 pub use answers::{Answers, validate_all, validate_step, visible};

@@ -58,10 +58,28 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Form definitions.
+    Forms {
+        #[command(subcommand)]
+        command: FormsCommand,
+    },
     /// The service catalogue.
     Catalogue {
         #[command(subcommand)]
         command: CatalogueCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Read a FIM XDatenfelder 2 or 3 file and print the form definition
+    /// (JSON); what does not map is reported on stderr.
+    ImportFim {
+        /// The XDatenfelder XML file.
+        file: PathBuf,
+        /// Write the definition here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -151,6 +169,43 @@ fn generated_password() -> String {
         .collect()
 }
 
+/// `rathaus forms import-fim`: needs no database, only the file.
+fn import_fim(file: &std::path::Path, out: Option<&std::path::Path>) -> ExitCode {
+    let xml = match std::fs::read_to_string(file) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("rathaus: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let imported = match forms::fim::import(&xml) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("rathaus: {} refused: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    for line in &imported.report {
+        eprintln!("not mapped: {line}");
+    }
+    let problems = forms::check_definition(&imported.definition);
+    for p in &problems.0 {
+        eprintln!("to fix before publishing: {} ({})", p.field, p.code);
+    }
+    let json = serde_json::to_string_pretty(&imported.definition).unwrap_or_default();
+    match out {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, json + "\n") {
+                eprintln!("rathaus: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("Form definition written to {}", path.display());
+        }
+        None => println!("{json}"),
+    }
+    ExitCode::SUCCESS
+}
+
 fn init_tracing(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RATHAUS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
@@ -182,6 +237,12 @@ async fn shutdown_signal() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Forms {
+        command: FormsCommand::ImportFim { file, out },
+    } = &cli.command
+    {
+        return import_fim(file, out.as_deref());
+    }
     if let Command::Config {
         command: ConfigCommand::Defaults,
     } = cli.command
@@ -220,7 +281,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Config { .. } => Ok(ExitCode::SUCCESS),
+        Command::Config { .. } | Command::Forms { .. } => Ok(ExitCode::SUCCESS),
         Command::Migrate => {
             std::fs::create_dir_all(&settings.data_dir)?;
             let db = storage::Db::connect(&settings.database_url()).await?;

@@ -251,3 +251,31 @@ async fn the_catalogue_is_imported_and_exported_from_the_cli() {
         text(&refused)
     );
 }
+
+#[test]
+fn a_fim_file_becomes_a_form_definition_and_a_broken_one_is_refused() {
+    let fim = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/standards/fim");
+    let ok = std::process::Command::new(BIN)
+        .args(["forms", "import-fim", &format!("{fim}/v2/simple.xml")])
+        .output()
+        .expect("run");
+    assert!(ok.status.success(), "{}", text(&ok));
+    let def: serde_json::Value =
+        serde_json::from_slice(&ok.stdout).expect("a definition on stdout");
+    assert_eq!(def["steps"][0]["fields"][0]["label"], "Familienname");
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("not mapped: rule R60000037"));
+    let bad = std::process::Command::new(BIN)
+        .args([
+            "forms",
+            "import-fim",
+            &format!("{fim}/v3/unexpected-node.xml"),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad).contains("unexpected element <unknown>"),
+        "{}",
+        text(&bad)
+    );
+}
