@@ -966,6 +966,21 @@ impl IdentityService {
         let normalised = Email::parse(email)
             .map(|e| e.as_str().to_owned())
             .unwrap_or_default();
+        // Old attempts and expired sessions go here, where they accrue.
+        self.store
+            .prune_logins(now - Duration::days(1), now)
+            .await?;
+        // Locked by address-independent failures for this e-mail, whether
+        // an account exists or not: the lockout must not reveal who has an
+        // account.
+        if !normalised.is_empty()
+            && self.store.failures_for(&normalised, since).await? >= self.settings.lockout_threshold
+        {
+            self.store
+                .record_attempt(&normalised, address, false, now)
+                .await?;
+            return Err(IdentityError::Locked(now + self.settings.lockout_for));
+        }
         let cred = self.store.credentials_by_email(&normalised).await?;
         let Some(cred) = cred.filter(|c| c.kind == kind.as_str()) else {
             // Same work as for a real account, so timing does not tell.

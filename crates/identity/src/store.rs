@@ -328,6 +328,26 @@ impl IdentityStore {
         Ok(())
     }
 
+    /// Failed attempts for an e-mail address since `since` (from anywhere).
+    pub async fn failures_for(&self, email: &str, since: DateTime<Utc>) -> Result<i64, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM identity_login_attempt WHERE email = $1 AND at >= $2 AND succeeded = FALSE",
+        ).bind(email).bind(since).fetch_one(pool).await?))
+    }
+
+    /// Deletes login attempts older than `before` and expired sessions.
+    pub async fn prune_logins(
+        &self,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        on_db!(&self.db, pool => {
+            sqlx::query("DELETE FROM identity_login_attempt WHERE at < $1").bind(before).execute(pool).await?;
+            sqlx::query("DELETE FROM identity_session WHERE expires_at < $1").bind(now).execute(pool).await?;
+        });
+        Ok(())
+    }
+
     /// Failed attempts from `address` since `since`.
     pub async fn failures_from(&self, address: &str, since: DateTime<Utc>) -> Result<i64, DbError> {
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(

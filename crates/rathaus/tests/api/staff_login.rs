@@ -245,3 +245,69 @@ async fn sessions_expire_after_the_idle_time() {
     app.clock.advance(chrono::Duration::hours(9));
     assert_eq!(app.get("/arbeit").await.status, 303);
 }
+
+#[tokio::test]
+async fn an_unknown_address_is_locked_like_a_known_one_so_the_lockout_reveals_nothing() {
+    let app = spawn_app().await;
+    app.create_staff("sb@musterstadt.example", "33", &[Role::Clerk])
+        .await;
+    let mut answers = Vec::new();
+    for email in ["sb@musterstadt.example", "niemand@musterstadt.example"] {
+        let mut last = String::new();
+        for _ in 0..6 {
+            last = app
+                .post_form(
+                    "/arbeit/anmelden",
+                    &[("email", email), ("password", "falsch falsch")],
+                )
+                .await
+                .body;
+        }
+        answers.push(last.contains("für 15 Minuten gesperrt"));
+    }
+    assert_eq!(answers, vec![true, true]);
+}
+
+#[tokio::test]
+async fn old_login_attempts_and_expired_sessions_are_cleaned_up() {
+    let app = testkit::spawn_app_with(|s| s.identity.staff_totp_required = false).await;
+    app.create_staff("sb@musterstadt.example", "33", &[Role::Clerk])
+        .await;
+    app.post_form(
+        "/arbeit/anmelden",
+        &[
+            ("email", "sb@musterstadt.example"),
+            ("password", "falsch falsch"),
+        ],
+    )
+    .await;
+    app.post_form(
+        "/arbeit/anmelden",
+        &[
+            ("email", "sb@musterstadt.example"),
+            ("password", testkit::PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(app.count("identity_login_attempt").await, 2);
+    assert_eq!(app.count("identity_session").await, 1);
+    app.clock.advance(chrono::Duration::days(2));
+    app.post_form(
+        "/arbeit/anmelden",
+        &[
+            ("email", "x@musterstadt.example"),
+            ("password", "falsch falsch"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.count("identity_login_attempt").await,
+        1,
+        "only today's attempt is kept"
+    );
+    assert_eq!(
+        app.count("identity_session").await,
+        0,
+        "the expired session is gone"
+    );
+}

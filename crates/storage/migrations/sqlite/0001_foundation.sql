@@ -105,6 +105,7 @@ CREATE TABLE identity_session (
     last_seen_at  TEXT NOT NULL
 );
 CREATE INDEX identity_session_account ON identity_session (account_id);
+CREATE INDEX identity_session_expires ON identity_session (expires_at);
 
 CREATE TABLE identity_recovery_code (
     id          BLOB PRIMARY KEY NOT NULL,
@@ -131,6 +132,7 @@ CREATE TABLE identity_login_attempt (
 );
 CREATE INDEX identity_login_attempt_email ON identity_login_attempt (email, at);
 CREATE INDEX identity_login_attempt_address ON identity_login_attempt (address, at);
+CREATE INDEX identity_login_attempt_at ON identity_login_attempt (at);
 
 CREATE TABLE identity_api_token (
     id            BLOB PRIMARY KEY NOT NULL,
