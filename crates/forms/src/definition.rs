@@ -94,6 +94,32 @@ pub struct Field {
     pub max_items: Option<usize>,
 }
 
+impl Field {
+    /// A field with no rules beyond its kind.
+    pub fn new(id: String, label: String, kind: FieldKind) -> Field {
+        Field {
+            id,
+            label,
+            help: String::new(),
+            kind,
+            required: false,
+            min_length: None,
+            max_length: None,
+            min: None,
+            max: None,
+            pattern: None,
+            options: Vec::new(),
+            visible_if: None,
+            prefill: None,
+            accept: Vec::new(),
+            max_bytes: None,
+            fields: Vec::new(),
+            min_items: None,
+            max_items: None,
+        }
+    }
+}
+
 /// The kinds of fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -425,26 +425,9 @@ impl Mapper {
                 FieldKind::Text
             }
         };
-        let mut field = Field {
-            id: field_id(&fim_id, &mut self.used),
-            label: label_of(n),
-            help: child_text(n, "hilfetextEingabe"),
-            kind,
-            required,
-            min_length: None,
-            max_length: None,
-            min: None,
-            max: None,
-            pattern: None,
-            options: Vec::new(),
-            visible_if: None,
-            prefill: None,
-            accept: Vec::new(),
-            max_bytes: None,
-            fields: Vec::new(),
-            min_items: None,
-            max_items: None,
-        };
+        let mut field = Field::new(field_id(&fim_id, &mut self.used), label_of(n), kind);
+        field.help = child_text(n, "hilfetextEingabe");
+        field.required = required;
         match kind {
             FieldKind::Text | FieldKind::LongText => {
                 field.min_length = min_length;
@@ -548,29 +531,16 @@ impl Mapper {
                     let fields = self.struktur_fields(inner, depth + 1);
                     if repeats && depth < 1 {
                         let id = field_id(&id_of(inner), &mut self.used);
-                        out.push(Field {
-                            id,
-                            label: label_of(inner),
-                            help: child_text(inner, "hilfetextEingabe"),
-                            kind: FieldKind::Group,
-                            required,
-                            min_length: None,
-                            max_length: None,
-                            min: None,
-                            max: None,
-                            pattern: None,
-                            options: Vec::new(),
-                            visible_if: None,
-                            prefill: None,
-                            accept: Vec::new(),
-                            max_bytes: None,
-                            fields: fields
-                                .into_iter()
-                                .filter(|f| f.kind != FieldKind::Group)
-                                .collect(),
-                            min_items: Some(min),
-                            max_items: max,
-                        });
+                        let mut group = Field::new(id, label_of(inner), FieldKind::Group);
+                        group.help = child_text(inner, "hilfetextEingabe");
+                        group.required = required;
+                        group.fields = fields
+                            .into_iter()
+                            .filter(|f| f.kind != FieldKind::Group)
+                            .collect();
+                        group.min_items = Some(min);
+                        group.max_items = max;
+                        out.push(group);
                     } else {
                         if repeats {
                             self.report.push(format!(

@@ -22,3 +22,10 @@ pub use csrf::CsrfForm;
 pub use error::AppError;
 pub use i18n::Locale;
 pub use page::{PageCtx, Shell, Viewer};
+
+/// A form page shown again with its errors: 422, so tools and tests see
+/// that nothing was saved.
+pub fn unprocessable(page: impl axum::response::IntoResponse) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}

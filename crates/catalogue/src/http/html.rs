@@ -18,7 +18,7 @@ use identity::http::auth::StaffUser;
 use kernel::{FieldErrors, OrgUnitId, ServiceId};
 use serde::Deserialize;
 use std::sync::Arc;
-use web::{AppError, CsrfForm, PageCtx};
+use web::{AppError, CsrfForm, PageCtx, unprocessable};
 
 type Svc = State<Arc<CatalogueService>>;
 
@@ -389,10 +389,6 @@ async fn admin_new(
         ..Default::default()
     };
     form_page(&svc, ctx, None, None, form, FieldErrors::new(), None).await
-}
-
-fn unprocessable(page: impl IntoResponse) -> Response {
-    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
 fn merge(mut a: FieldErrors, b: FieldErrors) -> FieldErrors {

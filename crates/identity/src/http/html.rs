@@ -23,7 +23,7 @@ use kernel::{AccountId, ApiTokenId, FieldErrors, OrgUnitId, Role};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use web::{AppError, CsrfForm, PageCtx, Shell};
+use web::{AppError, CsrfForm, PageCtx, Shell, unprocessable};
 
 type Svc = State<Arc<IdentityService>>;
 
@@ -98,12 +98,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
                 .unwrap_or_else(|| "unknown".into()),
         ))
     }
-}
-
-/// A form page shown again with its errors (422, so tools and tests see
-/// that nothing was saved).
-fn unprocessable(page: impl IntoResponse) -> Response {
-    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
 /// Only local paths are followed after login, never another site.
