@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 /// A whole form: steps in order, a declaration to confirm, and the fee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormDefinition {
     /// Title shown above every step.
@@ -23,7 +23,7 @@ pub struct FormDefinition {
 }
 
 /// One page of the assistant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// Stable id (letters, digits, `_`).
@@ -38,7 +38,7 @@ pub struct Step {
 }
 
 /// One question.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     /// Stable id, unique in the form (letters, digits, `_`).
@@ -85,6 +85,7 @@ pub struct Field {
     pub max_bytes: Option<u64>,
     /// Fields of a repeatable group.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(no_recursion)]
     pub fields: Vec<Field>,
     /// Fewest entries of a group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,7 +122,9 @@ impl Field {
 }
 
 /// The kinds of fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     /// One line of text.
@@ -155,7 +158,7 @@ pub enum FieldKind {
 }
 
 /// An option of a choice field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     /// Stored value.
@@ -165,7 +168,7 @@ pub struct Choice {
 }
 
 /// A condition on another field's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     /// The other field (must come before this one).
@@ -176,7 +179,7 @@ pub struct Condition {
 }
 
 /// A rule between two fields of a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, tag = "rule", rename_all = "snake_case")]
 pub enum CrossCheck {
     /// `field` must be a date after `other`.
@@ -196,7 +199,7 @@ pub enum CrossCheck {
 }
 
 /// How the fee is computed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeeRule {
     /// Base amount in cents.
@@ -208,7 +211,7 @@ pub struct FeeRule {
 }
 
 /// An amount added to the fee by an answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeeAddition {
     /// Add when this holds.

@@ -2,16 +2,22 @@
 //! fields, help texts, rules, conditional questions, repeatable groups,
 //! computed fees) and the validation of a citizen's answers against it.
 //!
-//! This module is the domain of the form assistant and has no I/O: the
+//! Form versions are stored per catalogue service ([`store`], [`service`],
+//! [`api`]): a published version never changes; editing makes a new draft.
+//!
+//! The definition and validation modules have no I/O: the
 //! same definition validates what arrives through the pages and through the
 //! API, so both give the same errors. The definition format is documented
 //! as a JSON Schema in `docs/form-definition.schema.json`, generated from
 //! these types.
 
 pub mod answers;
+pub mod api;
 pub mod definition;
 pub mod fim;
 pub mod kinds;
+pub mod service;
+pub mod store;
 
 pub use answers::{Answers, validate_all, validate_step, visible};
 pub use definition::{Field, FieldKind, FormDefinition, Step, check_definition};

@@ -66,6 +66,10 @@ id_type!(
     /// A service of the catalogue (Leistung).
     ServiceId
 );
+id_type!(
+    /// A version of a service's form.
+    FormVersionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -43,6 +43,8 @@ pub struct Application {
     pub identity: Arc<IdentityService>,
     /// Service catalogue use cases.
     pub catalogue: Arc<CatalogueService>,
+    /// Form version use cases.
+    pub forms: Arc<forms::service::FormsService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -52,7 +54,7 @@ pub struct Application {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "rathaus API", description = "JSON API of rathaus, the open-source digital city hall. Authenticate with `Authorization: Bearer <token>` (API tokens are created by admins) or a staff session. Errors are application/problem+json (RFC 9457).", license(name = "EUPL-1.2")),
-    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "operations", description = "Jobs and the access log"))
+    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Versions of the online forms of services"), (name = "operations", description = "Jobs and the access log"))
 )]
 struct ApiDoc;
 
@@ -129,7 +131,14 @@ impl Application {
         ));
         // A new or rebuilt index is filled by a job, not at every start.
         catalogue.ensure_index().await?;
+        let forms = Arc::new(forms::service::FormsService::new(
+            forms::store::FormsStore::new(db.clone()),
+            catalogue.clone(),
+            clock.clone(),
+            log.clone(),
+        ));
         Ok(Application {
+            forms,
             catalogue,
             metrics: Arc::new(Metrics::new()),
             settings,
@@ -146,6 +155,7 @@ impl Application {
     pub fn router(&self) -> Router {
         let (api, mut openapi) = identity::http::api::router(self.identity.clone())
             .merge(catalogue::http::api::router(self.catalogue.clone()))
+            .merge(forms::api::router(self.forms.clone()))
             .merge(ops::api_router(self.clone()))
             .split_for_parts();
         let mut doc = ApiDoc::openapi();

@@ -11,6 +11,7 @@ mod admin_pages;
 mod bad_input;
 mod catalogue;
 mod citizens;
+mod form_versions;
 mod jobs;
 mod mail;
 mod shell;
