@@ -520,6 +520,19 @@ describe('rathaus end to end', () => {
       assert.match(new URL(page.url()).pathname, /^\/arbeit\/admin\/leistungen\/[^/]+$/);
       await checkPage(page);
 
+      // The form editor of that service: save the example as a draft,
+      // then look at its preview.
+      await navigate(page, () => page.click('#form-editor'));
+      assert.match(new URL(page.url()).pathname, /\/formular$/);
+      await checkPage(page);
+      await submit(page, 'main form:not(.rh-inline) button[type=submit]');
+      assert.match(page.url(), /ok=form_saved/);
+      await checkPage(page);
+      const previewHref = await page.locator('main a[href$="/vorschau"]').first().getAttribute('href');
+      assert.ok(previewHref, 'the draft has a preview link');
+      await goto(page, previewHref);
+      await checkPage(page);
+
       // Log out: the workplace asks for a login again.
       await navigate(page, () => page.click('header form[action="/abmelden"] button'));
       await checkPage(page);

@@ -96,6 +96,26 @@ pub struct Field {
 }
 
 impl Field {
+    /// The kind's stable name (`text`, `single_choice`, …) for templates.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            FieldKind::Text => "text",
+            FieldKind::LongText => "long_text",
+            FieldKind::Number => "number",
+            FieldKind::Money => "money",
+            FieldKind::Date => "date",
+            FieldKind::Email => "email",
+            FieldKind::Phone => "phone",
+            FieldKind::Iban => "iban",
+            FieldKind::Address => "address",
+            FieldKind::SingleChoice => "single_choice",
+            FieldKind::MultipleChoice => "multiple_choice",
+            FieldKind::YesNo => "yes_no",
+            FieldKind::File => "file",
+            FieldKind::Group => "group",
+        }
+    }
+
     /// A field with no rules beyond its kind.
     pub fn new(id: String, label: String, kind: FieldKind) -> Field {
         Field {

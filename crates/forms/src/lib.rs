@@ -15,6 +15,7 @@ pub mod answers;
 pub mod api;
 pub mod definition;
 pub mod fim;
+pub mod html;
 pub mod kinds;
 pub mod service;
 pub mod store;

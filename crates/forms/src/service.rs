@@ -98,6 +98,15 @@ impl FormsService {
         Ok(())
     }
 
+    /// The title of the catalogue service (for the editor's heading).
+    pub async fn service_title(&self, service: ServiceId) -> Result<String, FormsError> {
+        match self.catalogue.get(&Actor::system("forms"), service).await {
+            Ok(v) => Ok(v.service.input.title),
+            Err(catalogue::CatalogueError::NotFound) => Err(FormsError::NotFound),
+            Err(e) => Err(FormsError::Internal(e.to_string())),
+        }
+    }
+
     /// All versions of a service's form (editors).
     pub async fn versions(
         &self,

@@ -62,6 +62,17 @@ struct Row {
     published_at: Option<DateTime<Utc>>,
 }
 
+impl FormVersion {
+    /// The translation key of its state.
+    pub fn status_key(&self) -> &'static str {
+        match self.status {
+            VersionStatus::Draft => "form-status-draft",
+            VersionStatus::Published => "form-status-published",
+            VersionStatus::Retired => "form-status-retired",
+        }
+    }
+}
+
 impl From<Row> for FormVersion {
     fn from(r: Row) -> Self {
         FormVersion {

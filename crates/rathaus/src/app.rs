@@ -173,6 +173,7 @@ impl Application {
         Router::new()
             .merge(identity::http::html::router(self.identity.clone()))
             .merge(catalogue::http::html::router(self.catalogue.clone()))
+            .merge(forms::html::router(self.forms.clone()))
             .merge(ops::router(self.clone()))
             .merge(api)
             .route(

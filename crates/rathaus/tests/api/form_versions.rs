@@ -231,3 +231,82 @@ async fn only_editors_write_form_versions_and_unknown_services_are_404() {
         404
     );
 }
+
+#[tokio::test]
+async fn an_editor_saves_publishes_and_previews_a_form_on_its_pages() {
+    let (app, _token, service) = setup().await;
+    app.login_staff("admin@musterstadt.example").await;
+    let path = format!("/arbeit/admin/leistungen/{service}/formular");
+    let editor = app.get(&path).await;
+    assert_eq!(editor.status, 200);
+    assert!(editor.body.contains("Noch keine Version"));
+    let broken_json = app
+        .post_form(&path, &[("definition", "{\"title\": ")])
+        .await;
+    assert_eq!(broken_json.status, 422);
+    assert!(broken_json.body.contains("id=\"definition-detail\""));
+    assert_eq!(app.count("forms_version").await, 0);
+    let mut broken = example();
+    broken["steps"][1]["fields"][1]["options"] = json!([]);
+    assert_eq!(
+        app.post_form(&path, &[("definition", &broken.to_string())])
+            .await
+            .status,
+        303
+    );
+    let page = app.get(&path).await;
+    let publish = page
+        .form_action("/veroeffentlichen")
+        .expect("a publish button for the draft");
+    let refused = app.post_form(&publish, &[]).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("steps[1].fields[1].options"),
+        "the blocking path is named"
+    );
+    assert_eq!(
+        app.post_form(&path, &[("definition", &example().to_string())])
+            .await
+            .status,
+        303,
+        "saving changes the same draft"
+    );
+    assert_eq!(app.count("forms_version").await, 1);
+    assert_eq!(app.post_form(&publish, &[]).await.status, 303);
+    let published = app.get(&path).await;
+    assert!(published.body.contains("in Gebrauch"));
+    let preview_href = published.between("href=\"", "/vorschau\"").map(|p| {
+        let start = p.rfind("/arbeit/").unwrap_or(0);
+        format!("{}/vorschau", &p[start..])
+    });
+    let preview = app.get(&preview_href.expect("a preview link")).await;
+    assert_eq!(preview.status, 200);
+    for expected in [
+        "Kennzeichen",
+        "id=\"halter-yes\"",
+        "id=\"adresse-postcode\"",
+        "type=\"file\"",
+        "Weitere Fahrzeuge",
+        "type=\"date\"",
+        "Schritt 4",
+    ] {
+        assert!(
+            preview.body.contains(expected),
+            "{expected} missing in the preview"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_form_editor_is_for_editors_only() {
+    let (app, _token, service) = setup().await;
+    app.create_staff("sb@musterstadt.example", "33", &[kernel::Role::Clerk])
+        .await;
+    app.login_staff("sb@musterstadt.example").await;
+    assert_eq!(
+        app.get(&format!("/arbeit/admin/leistungen/{service}/formular"))
+            .await
+            .status,
+        403
+    );
+}
