@@ -644,6 +644,11 @@ impl CatalogueService {
         Ok(report)
     }
 
+    /// The id of a service by its short name, in any state (CLI, imports).
+    pub async fn id_by_slug(&self, slug: &str) -> Result<Option<ServiceId>, CatalogueError> {
+        Ok(self.store.service_by_slug(slug).await?.map(|s| s.id))
+    }
+
     /// True when the catalogue has no service yet (demo seeding).
     pub async fn is_empty(&self) -> Result<bool, CatalogueError> {
         Ok(self.store.count().await? == 0)

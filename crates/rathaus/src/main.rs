@@ -80,6 +80,10 @@ enum FormsCommand {
         /// Write the definition here instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Store it as the draft form version of this catalogue service
+        /// (its short name), replacing a draft there is.
+        #[arg(long, value_name = "SLUG")]
+        service: Option<String>,
     },
 }
 
@@ -238,7 +242,12 @@ async fn shutdown_signal() {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Forms {
-        command: FormsCommand::ImportFim { file, out },
+        command:
+            FormsCommand::ImportFim {
+                file,
+                out,
+                service: None,
+            },
     } = &cli.command
     {
         return import_fim(file, out.as_deref());
@@ -281,7 +290,52 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Config { .. } | Command::Forms { .. } => Ok(ExitCode::SUCCESS),
+        Command::Config { .. } => Ok(ExitCode::SUCCESS),
+        Command::Forms {
+            command: FormsCommand::ImportFim { file, service, .. },
+        } => {
+            let slug = service.unwrap_or_default();
+            let xml = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let imported = match forms::fim::import(&xml) {
+                Ok(i) => i,
+                Err(e) => {
+                    eprintln!("rathaus: {} refused: {e}", file.display());
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            for line in &imported.report {
+                eprintln!("not mapped: {line}");
+            }
+            let app = Application::build(settings, Arc::new(SystemClock)).await?;
+            let system = Actor::system("cli");
+            let Some(service) = app.catalogue.id_by_slug(&slug).await? else {
+                eprintln!("rathaus: there is no catalogue service {slug:?}");
+                return Ok(ExitCode::from(2));
+            };
+            let versions = app.forms.versions(&system, service).await?;
+            let stored = match versions
+                .iter()
+                .find(|v| v.status == forms::store::VersionStatus::Draft)
+            {
+                Some(d) => {
+                    app.forms
+                        .update_draft(&system, d.id, imported.definition)
+                        .await?
+                }
+                None => {
+                    app.forms
+                        .create_draft(&system, service, imported.definition)
+                        .await?
+                }
+            };
+            app.log.flush().await?;
+            println!(
+                "Stored as draft version {} of {slug}; review and publish it at /arbeit/admin/leistungen/{service}/formular",
+                stored.number
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             std::fs::create_dir_all(&settings.data_dir)?;
             let db = storage::Db::connect(&settings.database_url()).await?;

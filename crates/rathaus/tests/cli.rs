@@ -279,3 +279,57 @@ fn a_fim_file_becomes_a_form_definition_and_a_broken_one_is_refused() {
         text(&bad)
     );
 }
+
+#[tokio::test]
+async fn a_fim_file_is_stored_as_the_draft_form_of_a_service() {
+    let inst = Instance::new(std::path::Path::new(BIN))
+        .await
+        .expect("instance");
+    let dir = tempfile::tempdir().expect("dir");
+    inst.cli(&[
+        "user",
+        "create",
+        "--email",
+        "chef@musterstadt.example",
+        "--name",
+        "Chefin",
+        "--role",
+        "admin",
+    ])
+    .expect("create");
+    let file = dir.path().join("k.json");
+    let catalogue = serde_json::json!({"format": "rathaus-catalogue/1", "services": [{"slug": "person", "title": "Person melden", "short_description": "x",
+        "leika_key": "99000000000001", "fee": {"kind": "none"}, "org_unit_code": "0", "maturity_level": 1}]});
+    std::fs::write(&file, catalogue.to_string()).expect("write");
+    assert!(
+        inst.cli(&["catalogue", "import", file.to_str().expect("path")])
+            .expect("import")
+            .status
+            .success()
+    );
+    let fim = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/standards/fim/v2/simple.xml"
+    );
+    let stored = inst
+        .cli(&["forms", "import-fim", fim, "--service", "person"])
+        .expect("import-fim");
+    assert!(stored.status.success(), "{}", text(&stored));
+    assert!(
+        text(&stored).contains("Stored as draft version 1 of person"),
+        "{}",
+        text(&stored)
+    );
+    let again = inst
+        .cli(&["forms", "import-fim", fim, "--service", "person"])
+        .expect("import-fim");
+    assert!(
+        text(&again).contains("draft version 1"),
+        "the draft is replaced, not duplicated: {}",
+        text(&again)
+    );
+    let unknown = inst
+        .cli(&["forms", "import-fim", fim, "--service", "gibt-es-nicht"])
+        .expect("import-fim");
+    assert_eq!(unknown.status.code(), Some(2));
+}
