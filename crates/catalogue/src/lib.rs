@@ -17,4 +17,4 @@ pub mod service;
 pub mod store;
 
 pub use domain::{CatalogueFile, Fee, LegalRef, Service, ServiceInput, ServiceStatus};
-pub use service::{CatalogueError, CatalogueService};
+pub use service::{CatalogueError, CatalogueService, OnlineForms};

@@ -57,9 +57,8 @@ pub struct ServiceView {
     pub contact: Option<Contact>,
     /// Its life situations.
     pub situations: Vec<LifeSituation>,
-    /// Where to apply online, when a form for it is available. The form
-    /// assistant (forms context) is not built yet, so this is `None` and the
-    /// page tells people how to apply in person instead.
+    /// Where to apply online: set when the forms context has a published
+    /// form for the service; otherwise the page says how to apply instead.
     pub apply_url: Option<String>,
 }
 
@@ -107,6 +106,16 @@ pub struct CatalogueService {
     clock: Arc<dyn Clock>,
     log: AccessLog,
     on_job: Arc<dyn Fn() + Send + Sync>,
+    online: Arc<std::sync::OnceLock<Arc<dyn OnlineForms>>>,
+}
+
+/// Tells whether a service can be applied for online. The forms context
+/// implements it (it depends on the catalogue, not the other way round) and
+/// is connected once at start-up with [`CatalogueService::connect_forms`].
+#[async_trait::async_trait]
+pub trait OnlineForms: Send + Sync {
+    /// True when the service has a published form.
+    async fn has_form(&self, service: ServiceId) -> bool;
 }
 
 impl CatalogueService {
@@ -126,7 +135,13 @@ impl CatalogueService {
             clock,
             log,
             on_job,
+            online: Arc::new(std::sync::OnceLock::new()),
         }
+    }
+
+    /// Connects the forms context (once, at start-up).
+    pub fn connect_forms(&self, forms: Arc<dyn OnlineForms>) {
+        let _ = self.online.set(forms);
     }
 
     fn may_edit(actor: &Actor) -> bool {
@@ -285,12 +300,17 @@ impl CatalogueService {
             .into_iter()
             .filter(|l| service.input.life_situations.contains(&l.slug))
             .collect();
+        let online = match self.online.get() {
+            Some(f) => f.has_form(service.id).await,
+            None => false,
+        };
+        let apply_url = online.then(|| format!("/leistungen/{}/antrag", service.input.slug));
         Ok(ServiceView {
             service,
             unit,
             contact,
             situations,
-            apply_url: None,
+            apply_url,
         })
     }
 

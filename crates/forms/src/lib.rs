@@ -13,12 +13,17 @@
 
 pub mod answers;
 pub mod api;
+pub mod assistant;
 pub mod definition;
+pub mod demo;
+pub mod drafts;
 pub mod fim;
 pub mod html;
 pub mod kinds;
 pub mod service;
 pub mod store;
+pub mod submissions;
+pub mod view;
 
 pub use answers::{Answers, validate_all, validate_step, visible};
 pub use definition::{Field, FieldKind, FormDefinition, Step, check_definition};

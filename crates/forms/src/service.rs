@@ -16,6 +16,9 @@ pub enum FormsError {
     /// The definition or request is invalid.
     #[error("invalid")]
     Invalid(FieldErrors),
+    /// Answers of an application need fixing (named per field).
+    #[error("answers invalid")]
+    Answers(FieldErrors),
     /// Not allowed.
     #[error("forbidden")]
     Forbidden,
@@ -212,5 +215,12 @@ impl FormsService {
     /// The version new applications use (public).
     pub async fn published(&self, service: ServiceId) -> Result<Option<FormVersion>, FormsError> {
         Ok(self.store.published(service).await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl catalogue::OnlineForms for FormsService {
+    async fn has_form(&self, service: ServiceId) -> bool {
+        matches!(self.store.published(service).await, Ok(Some(_)))
     }
 }

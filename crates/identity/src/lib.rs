@@ -19,6 +19,7 @@ pub mod domain;
 pub mod http;
 pub mod mail;
 pub mod password;
+pub mod profile;
 pub mod service;
 pub mod store;
 pub mod totp;

@@ -1292,12 +1292,14 @@ impl IdentityService {
     // --- API tokens ------------------------------------------------------
 
     /// Scopes an API token can carry.
-    pub const SCOPES: [&'static str; 5] = [
+    pub const SCOPES: [&'static str; 7] = [
         "accounts:read",
         "accounts:write",
         "org:read",
         "org:write",
         "catalogue:write",
+        "submissions:write",
+        "submissions:read",
     ];
 
     /// Creates an API token (admins); the plain token is returned once.
@@ -1411,5 +1413,48 @@ impl IdentityService {
     /// True when there is no account yet (demo seeding).
     pub async fn is_empty(&self) -> Result<bool, IdentityError> {
         Ok(self.store.account_count().await? == 0)
+    }
+
+    // --- profile ---------------------------------------------------------
+
+    /// The citizen's own profile (or, for the system, anyone's); reading
+    /// it is logged.
+    pub async fn profile(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+    ) -> Result<crate::profile::Profile, IdentityError> {
+        self.require(actor.is_system() || actor.account == Some(id))?;
+        let p = self.store.profile(id).await?;
+        if !actor.is_system() {
+            self.log_read(actor, "profile.viewed", vec![id.to_string()])
+                .await?;
+        }
+        Ok(p)
+    }
+
+    /// Saves the citizen's own profile after checking it.
+    pub async fn save_profile(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        profile: crate::profile::Profile,
+    ) -> Result<crate::profile::Profile, IdentityError> {
+        self.require(actor.is_system() || actor.account == Some(id))?;
+        let p = profile
+            .validate(self.now().date_naive())
+            .map_err(IdentityError::Invalid)?;
+        let mut tx = self.store.db().begin().await?;
+        self.store.save_profile(&mut tx, id, &p, self.now()).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "profile.saved",
+            "account",
+            vec![id.to_string()],
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(p)
     }
 }

@@ -649,4 +649,42 @@ impl IdentityStore {
             on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM identity_account").fetch_one(pool).await?),
         )
     }
+
+    /// The profile of an account (empty when none was saved).
+    pub async fn profile(&self, id: AccountId) -> Result<crate::profile::Profile, DbError> {
+        let row = on_db!(&self.db, pool => sqlx::query_as::<_, (String, String, String, String, String, String, String, String)>(
+            "SELECT given_name, family_name, birth_date, street, house_number, postcode, city, phone FROM identity_profile WHERE account_id = $1",
+        ).bind(id.0).fetch_optional(pool).await?);
+        Ok(row
+            .map(|r| crate::profile::Profile {
+                given_name: r.0,
+                family_name: r.1,
+                birth_date: r.2,
+                street: r.3,
+                house_number: r.4,
+                postcode: r.5,
+                city: r.6,
+                phone: r.7,
+            })
+            .unwrap_or_default())
+    }
+
+    /// Saves the profile of an account.
+    pub async fn save_profile(
+        &self,
+        tx: &mut Tx,
+        id: AccountId,
+        p: &crate::profile::Profile,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO identity_profile (account_id, given_name, family_name, birth_date, street, house_number, postcode, city, phone, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (account_id) DO UPDATE SET given_name = $2, family_name = $3, birth_date = $4, street = $5,
+                 house_number = $6, postcode = $7, city = $8, phone = $9, updated_at = $10",
+        ).bind(id.0).bind(&p.given_name).bind(&p.family_name).bind(&p.birth_date).bind(&p.street)
+        .bind(&p.house_number).bind(&p.postcode).bind(&p.city).bind(&p.phone).bind(now)
+        .execute(conn).await?.rows_affected());
+        Ok(())
+    }
 }

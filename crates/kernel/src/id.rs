@@ -70,6 +70,18 @@ id_type!(
     /// A version of a service's form.
     FormVersionId
 );
+id_type!(
+    /// A draft of an application (answers not yet submitted).
+    DraftId
+);
+id_type!(
+    /// A submitted application.
+    SubmissionId
+);
+id_type!(
+    /// A citizen's consent to prefill a form from their account.
+    ConsentId
+);
 
 #[cfg(test)]
 mod tests {

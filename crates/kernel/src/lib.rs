@@ -11,5 +11,8 @@ pub mod validation;
 
 pub use actor::{Actor, ActorKind, Role, RoleGrant};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use id::{AccountId, ApiTokenId, FormVersionId, JobId, OrgUnitId, ServiceId};
+pub use id::{
+    AccountId, ApiTokenId, ConsentId, DraftId, FormVersionId, JobId, OrgUnitId, ServiceId,
+    SubmissionId,
+};
 pub use validation::{FieldError, FieldErrors};

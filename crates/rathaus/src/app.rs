@@ -45,6 +45,8 @@ pub struct Application {
     pub catalogue: Arc<CatalogueService>,
     /// Form version use cases.
     pub forms: Arc<forms::service::FormsService>,
+    /// Applying: drafts, consents, submissions.
+    pub submissions: Arc<forms::submissions::SubmissionService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -137,7 +139,26 @@ impl Application {
             clock.clone(),
             log.clone(),
         ));
+        catalogue.connect_forms(forms.clone());
+        let wake = jobs.clone();
+        let submissions = Arc::new(forms::submissions::SubmissionService::new(
+            forms::drafts::DraftStore::new(db.clone()),
+            forms::store::FormsStore::new(db.clone()),
+            forms.clone(),
+            identity.clone(),
+            blobs.clone(),
+            clock.clone(),
+            log.clone(),
+            forms::submissions::SubmissionSettings {
+                draft_days: settings.forms.draft_days.max(1),
+                max_upload_bytes: settings.forms.max_upload_bytes.max(1024),
+                public_url: settings.public_url(),
+                city_name: settings.city_name.clone(),
+            },
+            Arc::new(move || wake.wake()),
+        ));
         Ok(Application {
+            submissions,
             forms,
             catalogue,
             metrics: Arc::new(Metrics::new()),
@@ -156,6 +177,7 @@ impl Application {
         let (api, mut openapi) = identity::http::api::router(self.identity.clone())
             .merge(catalogue::http::api::router(self.catalogue.clone()))
             .merge(forms::api::router(self.forms.clone()))
+            .merge(forms::api::submissions_router(self.submissions.clone()))
             .merge(ops::api_router(self.clone()))
             .split_for_parts();
         let mut doc = ApiDoc::openapi();
@@ -174,6 +196,10 @@ impl Application {
             .merge(identity::http::html::router(self.identity.clone()))
             .merge(catalogue::http::html::router(self.catalogue.clone()))
             .merge(forms::html::router(self.forms.clone()))
+            .merge(forms::assistant::router(forms::assistant::Pages {
+                submissions: self.submissions.clone(),
+                catalogue: self.catalogue.clone(),
+            }))
             .merge(ops::router(self.clone()))
             .merge(api)
             .route(
@@ -223,6 +249,27 @@ impl Application {
         } else {
             None
         };
+        // Housekeeping: expired drafts are deleted once an hour (and at
+        // start), as the privacy notice promises.
+        let housekeeping = {
+            let subs = self.submissions.clone();
+            let mut rx = stop_rx.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => {
+                            match subs.prune_drafts().await {
+                                Ok(0) => {}
+                                Ok(n) => tracing::info!(deleted = n, "expired drafts deleted"),
+                                Err(e) => tracing::warn!(error = %e, "deleting expired drafts failed"),
+                            }
+                        }
+                        _ = rx.changed() => break,
+                    }
+                }
+            })
+        };
         let app = self
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -230,6 +277,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         let _ = stop_tx.send(true);
+        let _ = housekeeping.await;
         if let Some(r) = runner {
             let _ = r.await;
         }

@@ -38,6 +38,27 @@ pub struct Settings {
     pub audit: AuditConfig,
     /// Job runner settings.
     pub jobs: JobsConfig,
+    /// Online applications.
+    pub forms: FormsConfig,
+}
+
+/// `[forms]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FormsConfig {
+    /// Days a draft application is kept after its last change.
+    pub draft_days: i64,
+    /// Largest upload in bytes (a form field may set a smaller limit).
+    pub max_upload_bytes: u64,
+}
+
+impl Default for FormsConfig {
+    fn default() -> Self {
+        FormsConfig {
+            draft_days: 30,
+            max_upload_bytes: 10 * 1024 * 1024,
+        }
+    }
 }
 
 /// `[identity]`.
@@ -109,6 +130,7 @@ impl Default for Settings {
             mail: MailConfig::default(),
             audit: AuditConfig::default(),
             jobs: JobsConfig::default(),
+            forms: FormsConfig::default(),
         }
     }
 }
@@ -190,6 +212,7 @@ impl std::fmt::Debug for Settings {
             .field("mail", &self.mail)
             .field("audit", &self.audit)
             .field("jobs", &self.jobs)
+            .field("forms", &self.forms)
             .finish()
     }
 }
@@ -209,7 +232,7 @@ pub struct Overrides {
 }
 
 /// Top-level keys, for picking configuration out of the environment.
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "listen",
     "data_dir",
     "database_url",
@@ -221,6 +244,7 @@ const KEYS: [&str; 11] = [
     "mail",
     "audit",
     "jobs",
+    "forms",
 ];
 
 /// Name of the per-data-directory config file (written by the demo).

@@ -144,6 +144,35 @@ pub async fn seed_catalogue(svc: &catalogue::CatalogueService) -> anyhow::Result
     Ok(true)
 }
 
+/// Publishes the demo forms for services that have none yet; returns how
+/// many it published.
+pub async fn seed_forms(
+    forms: &forms::service::FormsService,
+    catalogue: &catalogue::CatalogueService,
+) -> anyhow::Result<usize> {
+    let system = Actor::system("demo");
+    let mut published = 0;
+    for (slug, json) in forms::demo::DEMO_FORMS {
+        let Some(service) = catalogue.id_by_slug(slug).await? else {
+            continue;
+        };
+        if forms.published(service).await?.is_some() {
+            continue;
+        }
+        let def: forms::FormDefinition = serde_json::from_str(json)?;
+        let version = forms
+            .create_draft(&system, service, def)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo form {slug}: {e}"))?;
+        forms
+            .publish(&system, version.id)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo form {slug}: {e}"))?;
+        published += 1;
+    }
+    Ok(published)
+}
+
 /// Seeds Musterstadt when there is no account yet; returns whether it did.
 /// Also writes `<data_dir>/rathaus.toml` switching the staff second factor
 /// off, so a newcomer can look around at once (delete the file or set
@@ -178,18 +207,38 @@ pub async fn seed(svc: &IdentityService, data_dir: &Path) -> anyhow::Result<bool
         .await?;
     }
     for (email, name) in CITIZENS {
-        svc.create_account(
-            &system,
-            NewAccount {
-                kind: Some(AccountKind::Citizen),
-                email: email.into(),
-                display_name: name.into(),
-                password: DEMO_PASSWORD.into(),
-                org_unit: None,
-                roles: vec![],
-            },
-        )
-        .await?;
+        let account = svc
+            .create_account(
+                &system,
+                NewAccount {
+                    kind: Some(AccountKind::Citizen),
+                    email: email.into(),
+                    display_name: name.into(),
+                    password: DEMO_PASSWORD.into(),
+                    org_unit: None,
+                    roles: vec![],
+                },
+            )
+            .await?;
+        if email == CITIZENS[0].0 {
+            // Erika has told the city about herself before: her profile
+            // shows once-only prefill in the demo.
+            svc.save_profile(
+                &system,
+                account.id,
+                identity::profile::Profile {
+                    given_name: "Erika".into(),
+                    family_name: "Mustermann".into(),
+                    birth_date: "1964-08-12".into(),
+                    street: "Heidestraße".into(),
+                    house_number: "17".into(),
+                    postcode: "51147".into(),
+                    city: "Musterstadt".into(),
+                    phone: "0221 1234567".into(),
+                },
+            )
+            .await?;
+        }
     }
     let config = data_dir.join(DATA_DIR_CONFIG);
     if !config.exists() {

@@ -354,6 +354,10 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
                 if demo::seed_catalogue(&app.catalogue).await? {
                     tracing::info!("demo service catalogue imported");
                 }
+                let forms = demo::seed_forms(&app.forms, &app.catalogue).await?;
+                if forms > 0 {
+                    tracing::info!(forms, "demo forms published");
+                }
                 app.log.flush().await?;
                 drop(app);
                 // The demo writes its own config file into the data dir.

@@ -18,6 +18,7 @@
 pub mod audit;
 pub mod blob;
 pub mod db;
+pub mod events;
 pub mod jobs;
 pub mod search;
 

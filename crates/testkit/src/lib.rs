@@ -255,6 +255,9 @@ impl TestApp {
         rathaus::demo::seed_catalogue(&self.app.catalogue)
             .await
             .unwrap_or_else(|e| panic!("demo catalogue: {e:#}"));
+        rathaus::demo::seed_forms(&self.app.forms, &self.app.catalogue)
+            .await
+            .unwrap_or_else(|e| panic!("demo forms: {e:#}"));
         self.run_jobs().await;
     }
 

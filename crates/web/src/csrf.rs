@@ -85,6 +85,108 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     }
 }
 
+/// A file sent with a multipart form.
+#[derive(Debug, Clone)]
+pub struct FormFile {
+    /// The input's name.
+    pub field: String,
+    /// The file name the browser sent (untrusted).
+    pub file_name: String,
+    /// Content.
+    pub bytes: Bytes,
+}
+
+/// A form sent URL-encoded or as `multipart/form-data` (with files), whose
+/// `_csrf` field matched the browser's cookie: its fields in order (repeated
+/// names repeat) and its files. Pages with uploads use it.
+#[derive(Debug, Default)]
+pub struct CsrfFields {
+    /// Name and value of every non-file field.
+    pub fields: Vec<(String, String)>,
+    /// Files with content (empty file inputs are left out).
+    pub files: Vec<FormFile>,
+}
+
+impl CsrfFields {
+    /// The first value of a field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn too_large_or_invalid(status: axum::http::StatusCode, text: String) -> AppError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::Invalid {
+            detail: text,
+            errors: kernel::FieldErrors::new(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for CsrfFields {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let cookie = cookie_token(req.headers());
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let mut out = CsrfFields::default();
+        if multipart {
+            let mut mp = axum::extract::Multipart::from_request(req, state)
+                .await
+                .map_err(|e| too_large_or_invalid(e.status(), e.body_text()))?;
+            while let Some(field) = mp
+                .next_field()
+                .await
+                .map_err(|e| too_large_or_invalid(e.status(), e.body_text()))?
+            {
+                let name = field.name().unwrap_or("").to_owned();
+                match field.file_name().map(str::to_owned) {
+                    Some(file_name) => {
+                        let bytes = field
+                            .bytes()
+                            .await
+                            .map_err(|e| too_large_or_invalid(e.status(), e.body_text()))?;
+                        if !bytes.is_empty() {
+                            out.files.push(FormFile {
+                                field: name,
+                                file_name,
+                                bytes,
+                            });
+                        }
+                    }
+                    None => {
+                        let text = field
+                            .text()
+                            .await
+                            .map_err(|e| too_large_or_invalid(e.status(), e.body_text()))?;
+                        out.fields.push((name, text));
+                    }
+                }
+            }
+        } else {
+            let bytes = Bytes::from_request(req, state)
+                .await
+                .map_err(|e| too_large_or_invalid(e.status(), e.body_text()))?;
+            out.fields = url::form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        }
+        match (cookie, out.get("_csrf")) {
+            (Some(c), Some(s)) if constant_time_eq(c.as_bytes(), s.as_bytes()) => Ok(out),
+            _ => Err(AppError::Csrf),
+        }
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -18,7 +18,7 @@ pub mod i18n;
 pub mod page;
 
 pub use api::ApiJson;
-pub use csrf::CsrfForm;
+pub use csrf::{CsrfFields, CsrfForm, FormFile};
 pub use error::AppError;
 pub use i18n::Locale;
 pub use page::{PageCtx, Shell, Viewer};

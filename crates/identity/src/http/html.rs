@@ -36,6 +36,7 @@ pub fn router(svc: Arc<IdentityService>) -> Router {
         .route("/registrieren", get(register_page).post(register))
         .route("/registrieren/gesendet", get(register_sent))
         .route("/konto", get(citizen_account))
+        .route("/konto/profil", get(profile_page).post(profile_save))
         .route("/konto/bestaetigen", get(verify_email))
         .route("/passwort-vergessen", get(forgot_page).post(forgot))
         .route("/passwort-neu", get(reset_page).post(reset))
@@ -660,6 +661,85 @@ async fn citizen_account(
     svc.log_read(&actor, "account.viewed", vec![account.id.to_string()])
         .await?;
     Ok(CitizenAccountPage { ctx, account })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    ctx: PageCtx,
+    profile: crate::profile::Profile,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SavedQuery {
+    #[serde(default)]
+    gespeichert: Option<String>,
+}
+
+async fn profile_page(
+    State(svc): Svc,
+    ctx: PageCtx,
+    CitizenUser(actor, account): CitizenUser,
+    Query(q): Query<SavedQuery>,
+) -> Result<ProfilePage, AppError> {
+    let profile = svc.profile(&actor, account.id).await?;
+    Ok(ProfilePage {
+        ctx,
+        profile,
+        errors: FieldErrors::new(),
+        saved: q.gespeichert.is_some(),
+    })
+}
+
+async fn profile_save(
+    State(svc): Svc,
+    ctx: PageCtx,
+    CitizenUser(actor, account): CitizenUser,
+    CsrfForm(form): CsrfForm<ProfileForm>,
+) -> Result<Response, AppError> {
+    let profile = crate::profile::Profile {
+        given_name: form.given_name,
+        family_name: form.family_name,
+        birth_date: form.birth_date,
+        street: form.street,
+        house_number: form.house_number,
+        postcode: form.postcode,
+        city: form.city,
+        phone: form.phone,
+    };
+    match svc.save_profile(&actor, account.id, profile.clone()).await {
+        Ok(_) => Ok(Redirect::to("/konto/profil?gespeichert=1").into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok(unprocessable(ProfilePage {
+            ctx,
+            profile,
+            errors,
+            saved: false,
+        })),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The profile form (with the CSRF field, which the profile type refuses).
+#[derive(Debug, Default, Deserialize)]
+struct ProfileForm {
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    house_number: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    phone: String,
 }
 
 // --- workplace ----------------------------------------------------------
