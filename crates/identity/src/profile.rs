@@ -80,9 +80,9 @@ impl Profile {
                 _ => e.add("birth_date", "date_invalid"),
             }
         }
-        if !self.postcode.is_empty()
-            && !(self.postcode.len() == 5 && self.postcode.bytes().all(|b| b.is_ascii_digit()))
-        {
+        let postcode_ok = self.postcode.is_empty()
+            || (self.postcode.len() == 5 && self.postcode.bytes().all(|b| b.is_ascii_digit()));
+        if !postcode_ok {
             e.add("postcode", "postcode_invalid");
         }
         if !self.phone.is_empty()

@@ -221,6 +221,63 @@ impl TestApp {
         }
     }
 
+    /// POST a multipart form (with files: name, file name, content) and the
+    /// right CSRF token, as a browser sends a page with uploads.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new().text("_csrf", self.csrf().await);
+        for (k, v) in fields {
+            form = form.text((*k).to_owned(), (*v).to_owned());
+        }
+        for (name, file_name, bytes) in files {
+            form = form.part(
+                (*name).to_owned(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name((*file_name).to_owned()),
+            );
+        }
+        let res = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .multipart(form)
+            .send()
+            .await;
+        match res {
+            Ok(r) => Page::read(r)
+                .await
+                .unwrap_or_else(|e| panic!("POST {path}: {e:#}")),
+            Err(e) => panic!("POST {path}: {e:#}"),
+        }
+    }
+
+    /// Logs a citizen in (password login of the portal).
+    pub async fn login_citizen(&self, email: &str) {
+        let page = self
+            .post_form(
+                "/anmelden",
+                &[("email", email), ("password", PASSWORD), ("next", "")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "citizen login of {email}: {}", page.body);
+    }
+
+    /// Forgets every cookie: the next requests come from another browser
+    /// (another device, or someone else).
+    pub fn new_browser(&mut self) {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        if let Ok(client) = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        {
+            self.client = client;
+            self.jar = jar;
+        }
+    }
+
     /// A request to the API, with an optional bearer token.
     pub async fn api(
         &self,

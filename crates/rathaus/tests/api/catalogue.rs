@@ -124,10 +124,17 @@ async fn the_service_page_shows_what_a_citizen_needs() {
         assert!(page.body.contains(expected), "{expected} missing");
     }
     assert!(
-        page.body.contains("noch nicht online beantragen"),
+        page.body
+            .contains("href=\"/leistungen/bewohnerparkausweis/antrag\" id=\"apply\""),
+        "a published form is offered"
+    );
+    let offline = app.get("/leistungen/fuehrungszeugnis").await;
+    assert_eq!(offline.status, 200);
+    assert!(
+        offline.body.contains("noch nicht online beantragen"),
         "honest while no form is available"
     );
-    assert!(!page.body.contains("id=\"apply\""));
+    assert!(!offline.body.contains("id=\"apply\""));
 }
 
 #[tokio::test]

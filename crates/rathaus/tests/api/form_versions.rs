@@ -16,7 +16,7 @@ async fn setup() -> (TestApp, String, String) {
     let services = app
         .api(
             Method::GET,
-            "/api/v1/services?q=Bewohnerparkausweis&limit=1",
+            "/api/v1/services?q=F%C3%BChrungszeugnis&limit=1",
             None,
             None,
         )
@@ -240,12 +240,14 @@ async fn an_editor_saves_publishes_and_previews_a_form_on_its_pages() {
     let editor = app.get(&path).await;
     assert_eq!(editor.status, 200);
     assert!(editor.body.contains("Noch keine Version"));
+    // The demo publishes forms of other services.
+    let before = app.count("forms_version").await;
     let broken_json = app
         .post_form(&path, &[("definition", "{\"title\": ")])
         .await;
     assert_eq!(broken_json.status, 422);
     assert!(broken_json.body.contains("id=\"definition-detail\""));
-    assert_eq!(app.count("forms_version").await, 0);
+    assert_eq!(app.count("forms_version").await, before);
     let mut broken = example();
     broken["steps"][1]["fields"][1]["options"] = json!([]);
     assert_eq!(
@@ -271,7 +273,7 @@ async fn an_editor_saves_publishes_and_previews_a_form_on_its_pages() {
         303,
         "saving changes the same draft"
     );
-    assert_eq!(app.count("forms_version").await, 1);
+    assert_eq!(app.count("forms_version").await, before + 1);
     assert_eq!(app.post_form(&publish, &[]).await.status, 303);
     let published = app.get(&path).await;
     assert!(published.body.contains("in Gebrauch"));
