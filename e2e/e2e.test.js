@@ -638,6 +638,187 @@ describe('rathaus end to end', () => {
     }),
   );
 
+  /**
+   * The application journey of issue 3: search, service page, login,
+   * prefill consent, steps with a deliberate error, a PDF upload, check
+   * answers, submit, receipt and the receipt mail (reference only).
+   */
+  async function applyForParkingPermit(page, { email, fillProfile }) {
+    await goto(page, '/');
+    await page.fill('#q', 'Parkausweis');
+    await submit(page, 'main form[role=search] button[type=submit]');
+    await expectPath(page, '/leistungen');
+    const link = page.locator('#results a', { hasText: 'Bewohnerparkausweis' }).first();
+    await navigate(page, () => link.click());
+    await expectPath(page, '/leistungen/bewohnerparkausweis');
+    assert.equal(await page.locator('#apply').count(), 1, 'the service offers "Online beantragen"');
+    await checkPage(page);
+    await navigate(page, () => page.click('#apply'));
+    await expectPath(page, '/leistungen/bewohnerparkausweis/antrag');
+    await checkPage(page);
+    await navigate(page, () => page.click('#login'));
+    await expectPath(page, '/anmelden');
+    await page.fill('#email', email);
+    await page.fill('#password', DEMO_PASSWORD);
+    await submit(page);
+    await expectPath(page, '/leistungen/bewohnerparkausweis/antrag');
+    if (fillProfile) {
+      // Max tells the city about himself first (once only).
+      await goto(page, '/konto/profil');
+      await checkPage(page);
+      await page.fill('#given_name', 'Max');
+      await page.fill('#family_name', 'Mustermann');
+      await page.fill('#birth_date', '01.04.1980');
+      await page.fill('#street', 'Kirchweg');
+      await page.fill('#house_number', '3');
+      await page.fill('#postcode', '51147');
+      await page.fill('#city', 'Musterstadt');
+      await submit(page);
+      await expectPath(page, '/konto/profil');
+      await checkPage(page);
+      await goto(page, '/leistungen/bewohnerparkausweis/antrag');
+    }
+    await submit(page, '#start');
+    // Consent to prefill (asked once per form; recorded).
+    assert.match(new URL(page.url()).pathname, /^\/antrag\/[0-9a-f-]+\/einwilligung$/);
+    const draft = new URL(page.url()).pathname.split('/')[2];
+    await checkPage(page);
+    await page.check('#prefill-yes');
+    await submit(page, '#weiter');
+    await expectPath(page, `/antrag/${draft}/schritt/1`);
+    assert.match(await mainText(page), /Schritt 1 von 4/);
+    assert.ok((await page.inputValue('#nachname')).length > 0, 'the name is prefilled');
+    assert.ok((await page.locator('.rh-prefilled').count()) >= 3, 'prefilled answers are marked');
+    await checkPage(page);
+    await submit(page, '#weiter');
+    await expectPath(page, `/antrag/${draft}/schritt/2`);
+    await checkPage(page);
+
+    // Step 2 with a deliberate error: an impossible number plate.
+    await page.fill('#kennzeichen', 'falsch');
+    await page.check('#fahrzeugart-1');
+    await page.check('#halter-1');
+    await page.setInputFiles('#fahrzeugschein', {
+      name: 'fahrzeugschein.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'),
+    });
+    const wrong = await submit(page, '#weiter');
+    assert.equal(wrong.status(), 422, 'the wrong plate is refused');
+    const summary = page.locator('.rh-error-summary a[href="#kennzeichen"]');
+    assert.equal(await summary.count(), 1, 'the error summary links to the field');
+    assert.equal(await page.locator('#kennzeichen-error').count(), 1, 'the message stands beside the field');
+    assert.match(clean(await page.textContent('#fahrzeugschein-current')), /fahrzeugschein\.pdf/, 'the upload is kept');
+    await checkPage(page);
+    await page.fill('#kennzeichen', 'MU-EM 64');
+    await submit(page, '#weiter');
+    await expectPath(page, `/antrag/${draft}/schritt/3`);
+    await checkPage(page);
+    await page.fill('#zeitraum_von', '2027-01-01');
+    await page.fill('#zeitraum_bis', '2027-12-31');
+    await page.fill('#anzahl_jahre', '1');
+    await submit(page, '#weiter');
+    await expectPath(page, `/antrag/${draft}/schritt/4`);
+    await checkPage(page);
+    await page.check('#zustellung-1');
+    await submit(page, '#weiter');
+    await expectPath(page, `/antrag/${draft}/pruefen`);
+    assert.match(clean(await page.textContent('main')), /MU-EM 64/);
+    assert.match(clean(await page.textContent('main')), /fahrzeugschein\.pdf/);
+    assert.match(clean(await page.textContent('#fee')), /30,60 €/);
+    await checkPage(page);
+    await page.check('#declaration');
+    await submit(page, '#absenden');
+    await expectPath(page, `/antrag/${draft}/eingang`);
+    const reference = clean(await page.textContent('#reference'));
+    assert.match(reference, /^\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    await checkPage(page);
+
+    // The receipt mail carries the reference and a link, nothing else.
+    const escaped = server.baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const mailLink = await waitForMailLink(email, new RegExp(`${escaped}/konto/antraege/[0-9a-f-]{36}`));
+    await goto(page, new URL(mailLink).pathname);
+    assert.equal(clean(await page.textContent('#reference')), reference);
+    await checkPage(page);
+    await goto(page, '/konto/antraege');
+    assert.match(clean(await page.textContent('main')), new RegExp(reference));
+    await checkPage(page);
+    await goto(page, '/konto/einwilligungen');
+    assert.match(clean(await page.textContent('main')), /Bewohnerparkausweis/);
+    await checkPage(page);
+  }
+
+  test(
+    'application on a phone (390x844): search, login, consent, steps with an error, PDF upload, check, submit, receipt and mail',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('apply-phone', PHONE, true, (page) =>
+      applyForParkingPermit(page, { email: 'erika.mustermann@example.org', fillProfile: false }),
+    ),
+  );
+
+  test(
+    'application on a desktop: profile first, then the same journey',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('apply-desktop', DESKTOP, false, (page) =>
+      applyForParkingPermit(page, { email: 'max.mustermann@example.org', fillProfile: true }),
+    ),
+  );
+
+  test(
+    'anonymous applicant (390x844): autosave, save for later, resume from the e-mailed link on another device',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('apply-anonymous', PHONE, true, async (page) => {
+      await goto(page, '/leistungen/bewohnerparkausweis/antrag');
+      await submit(page, '#start-anonymous');
+      assert.match(new URL(page.url()).pathname, /^\/antrag\/[0-9a-f-]+\/schritt\/1$/);
+      const draft = new URL(page.url()).pathname.split('/')[2];
+      await checkPage(page);
+      const empty = await submit(page, '#weiter');
+      assert.equal(empty.status(), 422, 'required answers are missing');
+      await checkPage(page);
+      await page.fill('#vorname', 'Anna');
+      await page.fill('#nachname', 'Anonym');
+      await page.fill('#geburtsdatum', '1990-05-05');
+      await page.fill('#email', 'anna.anonym@example.org');
+      await page.fill('#adresse\\.street', 'Am Ring');
+      await page.fill('#adresse\\.house_number', '5');
+      await page.fill('#adresse\\.postcode', '51147');
+      await page.fill('#adresse\\.city', 'Musterstadt');
+      await submit(page, '#weiter');
+      await expectPath(page, `/antrag/${draft}/schritt/2`);
+      // With JavaScript, answers are saved while typing.
+      await page.fill('#kennzeichen', 'MU-AN 7');
+      await page.waitForFunction(() => /gespeichert/.test(document.getElementById('autosave-status').textContent), null, { timeout: 15_000 });
+      await page.reload({ waitUntil: 'load' });
+      assert.equal(await page.inputValue('#kennzeichen'), 'MU-AN 7', 'autosave kept the answer');
+      await checkPage(page);
+      await submit(page, '#speichern');
+      await expectPath(page, `/antrag/${draft}/speichern`);
+      await checkPage(page);
+      await page.fill('#email', 'anna.anonym@example.org');
+      await submit(page);
+      await expectPath(page, `/antrag/${draft}/speichern`);
+      assert.match(await mainText(page), /anna\.anonym@example\.org/);
+      await checkPage(page);
+      const escaped = server.baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const link = await waitForMailLink('anna.anonym@example.org', new RegExp(`${escaped}/antrag/${draft}/fortsetzen\\?schluessel=[0-9a-f]{64}`));
+
+      // Another device: nothing without the link, everything with it.
+      const other = await newPage(PHONE, { label: 'apply-anonymous-resume', checkOverflow: true });
+      try {
+        await goto(other, `/antrag/${draft}/schritt/2`, 404);
+        await navigate(other, () => other.goto(link));
+        await expectPath(other, `/antrag/${draft}/schritt/2`);
+        assert.equal(await other.inputValue('#kennzeichen'), 'MU-AN 7', 'the draft is back');
+        await checkPage(other);
+        const { problems } = pageOptions.get(other);
+        assert.deepEqual(problems, [], formatProblems(problems));
+      } finally {
+        await other.context().close();
+      }
+    }),
+  );
+
   test(
     'error page (404) and language switch',
     { timeout: TEST_TIMEOUT_MS },

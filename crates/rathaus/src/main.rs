@@ -68,6 +68,28 @@ enum Command {
         #[command(subcommand)]
         command: CatalogueCommand,
     },
+    /// Creates the demo city Musterstadt in the data directory and exits
+    /// (what `serve --demo` does before it serves).
+    Demo,
+    /// API tokens for integrations.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Creates a token and prints it once (only its hash is stored).
+    Create {
+        /// Name of the integration, e.g. "Antragsportal des Landes".
+        #[arg(long)]
+        name: String,
+        /// A scope, repeatable: accounts:read, accounts:write, org:read,
+        /// org:write, catalogue:write, submissions:write, submissions:read.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -343,23 +365,48 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
             println!("Migrations applied ({:?}).", db.backend());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Demo => {
+            seed_demo(&settings).await?;
+            println!(
+                "Demo city {} is ready in {}.",
+                settings.city_name,
+                settings.data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Create { name, scopes },
+        } => {
+            let app = Application::build(settings, Arc::new(SystemClock)).await?;
+            let created = app
+                .identity
+                .create_api_token(&Actor::system("cli"), &name, &scopes)
+                .await;
+            app.log.flush().await?;
+            match created {
+                Ok((_, token)) => {
+                    println!("{token}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(identity::IdentityError::Invalid(errors)) => {
+                    eprintln!(
+                        "Cannot create the token: {}. Name it and give known scopes.",
+                        errors
+                            .0
+                            .iter()
+                            .map(|e| format!("{} ({})", e.field, e.code))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
         Command::Serve { demo: with_demo } => {
             let mut settings = settings;
             if with_demo {
-                std::fs::create_dir_all(&settings.data_dir)?;
-                let app = Application::build(settings.clone(), Arc::new(SystemClock)).await?;
-                if demo::seed(&app.identity, &settings.data_dir).await? {
-                    tracing::info!("demo city Musterstadt created");
-                }
-                if demo::seed_catalogue(&app.catalogue).await? {
-                    tracing::info!("demo service catalogue imported");
-                }
-                let forms = demo::seed_forms(&app.forms, &app.catalogue).await?;
-                if forms > 0 {
-                    tracing::info!(forms, "demo forms published");
-                }
-                app.log.flush().await?;
-                drop(app);
+                seed_demo(&settings).await?;
                 // The demo writes its own config file into the data dir.
                 settings = Settings::load(cli.config.as_deref(), &overrides)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -608,4 +655,22 @@ async fn user_command(app: &Application, command: UserCommand) -> anyhow::Result
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Seeds the demo city (accounts, catalogue, forms) when it is not there.
+async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let app = Application::build(settings.clone(), Arc::new(SystemClock)).await?;
+    if demo::seed(&app.identity, &settings.data_dir).await? {
+        tracing::info!("demo city Musterstadt created");
+    }
+    if demo::seed_catalogue(&app.catalogue).await? {
+        tracing::info!("demo service catalogue imported");
+    }
+    let forms = demo::seed_forms(&app.forms, &app.catalogue).await?;
+    if forms > 0 {
+        tracing::info!(forms, "demo forms published");
+    }
+    app.log.flush().await?;
+    Ok(())
 }
