@@ -12,6 +12,31 @@ use serde_json::{Map, Value};
 /// choice and groups; objects for addresses and files).
 pub type Answers = Map<String, Value>;
 
+/// True when `text` matches the pattern as a whole. Compiled patterns are
+/// kept (a form has a handful; the cache is emptied should it ever hold
+/// more than 1 024), so a submission does not compile its regexes again.
+fn whole_match(pattern: &str, text: &str) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex};
+    static CACHE: LazyLock<Mutex<HashMap<String, Option<Arc<regex::Regex>>>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let compiled = {
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() > 1024 {
+            cache.clear();
+        }
+        cache
+            .entry(pattern.to_owned())
+            .or_insert_with(|| {
+                regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .ok()
+                    .map(Arc::new)
+            })
+            .clone()
+    };
+    compiled.is_some_and(|r| r.is_match(text))
+}
+
 fn text_of(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str)
         .map(str::trim)
@@ -83,7 +108,7 @@ fn check_field(
             } else if n > max {
                 e.add(path, "too_long");
             } else if let Some(p) = &f.pattern
-                && !regex::Regex::new(&format!("^(?:{p})$")).is_ok_and(|r| r.is_match(t))
+                && !whole_match(p, t)
             {
                 e.add(path, "pattern_mismatch");
             }

@@ -393,6 +393,18 @@ fn check_fields(
         } else if !f.fields.is_empty() {
             e.add(&format!("{p}.fields"), "fields_not_allowed");
         }
+        if let Some(source) = &f.prefill {
+            let ok = match source.strip_prefix("submission.") {
+                Some(id) => is_id(id) && f.kind != FieldKind::File && f.kind != FieldKind::Group,
+                None => {
+                    identity::profile::PROFILE_SOURCES.contains(&source.as_str())
+                        && ((source == "profile.address") == (f.kind == FieldKind::Address))
+                }
+            };
+            if !ok {
+                e.add(&format!("{p}.prefill"), "prefill_unknown");
+            }
+        }
         if f.kind == FieldKind::File && f.accept.is_empty() {
             e.add(&format!("{p}.accept"), "accept_missing");
         }

@@ -230,7 +230,9 @@ fn broken_definitions_cannot_be_published() {
             {"id": "x", "label": "Doppelt", "kind": "text", "pattern": "("},
             {"id": "y", "label": "Y", "kind": "text", "visible_if": {"field": "spaeter", "equals": "1"}},
             {"id": "g", "label": "G", "kind": "group"},
-            {"id": "f", "label": "F", "kind": "file"}
+            {"id": "f", "label": "F", "kind": "file"},
+            {"id": "p", "label": "P", "kind": "text", "prefill": "profile.shoe_size"},
+            {"id": "q", "label": "Q", "kind": "text", "prefill": "profile.address"}
         ]}]
     })).expect("parses");
     let e = check_definition(&broken);
@@ -242,6 +244,8 @@ fn broken_definitions_cannot_be_published() {
         ("steps[0].fields[2].visible_if", "condition_field_unknown"),
         ("steps[0].fields[3].fields", "fields_missing"),
         ("steps[0].fields[4].accept", "accept_missing"),
+        ("steps[0].fields[5].prefill", "prefill_unknown"),
+        ("steps[0].fields[6].prefill", "prefill_unknown"),
     ] {
         assert!(
             has(&e, field, code),

@@ -45,16 +45,27 @@ pub enum Backend {
 /// A connection pool to one of the two backends.
 #[derive(Debug, Clone)]
 pub enum Db {
-    /// SQLite (embedded default).
-    Sqlite(SqlitePool),
+    /// SQLite (embedded default), with the lock its write transactions
+    /// queue on.
+    Sqlite(SqlitePool, WriteLock),
     /// PostgreSQL (scale-out).
     Postgres(PgPool),
 }
 
+/// SQLite has one writer at a time. Write transactions of this process
+/// wait for each other on this lock, in order, instead of in SQLite's busy
+/// handler, which sleeps in steps of up to 100 ms and turned every
+/// collision with the job runner into a latency spike (W6 p99).
+pub type WriteLock = std::sync::Arc<tokio::sync::Mutex<()>>;
+
 /// A write transaction on either backend.
 pub enum Tx {
-    /// SQLite transaction (started with `BEGIN IMMEDIATE`).
-    Sqlite(Transaction<'static, Sqlite>),
+    /// SQLite transaction (started with `BEGIN IMMEDIATE`), holding the
+    /// process's write lock until it ends.
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        tokio::sync::OwnedMutexGuard<()>,
+    ),
     /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -65,7 +76,7 @@ pub enum Tx {
 macro_rules! on_db {
     ($db:expr, $conn:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($conn) => $body,
+            $crate::Db::Sqlite($conn, _) => $body,
             $crate::Db::Postgres($conn) => $body,
         }
     };
@@ -77,7 +88,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -106,7 +117,7 @@ impl Db {
                 .max_connections(8)
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, WriteLock::default()))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -122,7 +133,7 @@ impl Db {
     /// Applies the migrations of this backend that are not applied yet.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Db::Sqlite(pool, _) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -150,7 +161,7 @@ impl Db {
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -160,7 +171,10 @@ impl Db {
     /// instead of failing when a read lock would have to be upgraded.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool, lock) => {
+                let guard = lock.clone().lock_owned().await;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, guard)
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -191,7 +205,7 @@ impl Tx {
     /// Commits the transaction; durable on return.
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _guard) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -200,7 +214,7 @@ impl Tx {
     /// The backend of this transaction.
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -242,7 +256,7 @@ mod tests {
         let url = format!("sqlite://{}/t.db", dir.path().display());
         let db = Db::connect(&url).await?;
         db.migrate().await?;
-        let Db::Sqlite(pool) = &db else {
+        let Db::Sqlite(pool, _) = &db else {
             anyhow::bail!("expected sqlite")
         };
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")

@@ -211,14 +211,18 @@ impl JobRunner {
                 ORDER BY run_at LIMIT $3 {lock})
              RETURNING id, kind, payload, attempts, max_attempts"
         );
-        let rows = on_db!(&self.db, pool => {
+        // A transaction, so that on SQLite the runner queues on the write
+        // lock like every other writer.
+        let mut tx = self.db.begin().await?;
+        let rows = on_tx!(&mut tx, conn => {
             sqlx::query_as::<_, Claimed>(sqlx::AssertSqlSafe(sql))
                 .bind(until)
                 .bind(now)
                 .bind(limit)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?
         });
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -249,9 +253,11 @@ impl JobRunner {
         let now = self.clock.now();
         match outcome {
             Ok(()) => {
-                on_db!(&self.db, pool => sqlx::query(
+                let mut tx = self.db.begin().await?;
+                on_tx!(&mut tx, conn => sqlx::query(
                     "UPDATE storage_job SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = $2 WHERE id = $1",
-                ).bind(job.id).bind(now).execute(pool).await?.rows_affected());
+                ).bind(job.id).bind(now).execute(&mut *conn).await?.rows_affected());
+                tx.commit().await?;
             }
             Err(err) => {
                 let permanent = matches!(err, JobError::Permanent(_));
@@ -259,9 +265,11 @@ impl JobRunner {
                 let status = if give_up { "failed" } else { "pending" };
                 let run_at = now + backoff(job.attempts);
                 tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, error = %err, status, "job failed");
-                on_db!(&self.db, pool => sqlx::query(
+                let mut tx = self.db.begin().await?;
+                on_tx!(&mut tx, conn => sqlx::query(
                     "UPDATE storage_job SET status = $2, run_at = $3, locked_until = NULL, last_error = $4, updated_at = $5 WHERE id = $1",
-                ).bind(job.id).bind(status).bind(run_at).bind(err.to_string()).bind(now).execute(pool).await?.rows_affected());
+                ).bind(job.id).bind(status).bind(run_at).bind(err.to_string()).bind(now).execute(&mut *conn).await?.rows_affected());
+                tx.commit().await?;
             }
         }
         Ok(())

@@ -745,3 +745,65 @@ async fn the_api_applies_the_same_rules_and_is_idempotent() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_renewal_is_prefilled_from_the_earlier_submission_under_the_consent_given_before() {
+    let app = demo().await;
+    app.login_citizen("erika.mustermann@example.org").await;
+    let (first, to) = start(&app).await;
+    app.post_form(&to, &[("prefill", "yes")]).await;
+    let mut step1 = STEP1.to_vec();
+    step1[0] = ("vorname", "Erika");
+    step1[3] = ("email", "erika.mustermann@example.org");
+    assert_eq!(step(&app, &first, 1, &step1).await.status, 303);
+    assert_eq!(step2(&app, &first).await.status, 303);
+    step(
+        &app,
+        &first,
+        3,
+        &[
+            ("zeitraum_von", "2027-01-01"),
+            ("zeitraum_bis", "2027-12-31"),
+            ("anzahl_jahre", "1"),
+        ],
+    )
+    .await;
+    step(&app, &first, 4, &[("zustellung", "portal")]).await;
+    let sent = app
+        .post_form(
+            &format!("/antrag/{first}/absenden"),
+            &[("declaration", "yes")],
+        )
+        .await;
+    assert_eq!(sent.status, 303);
+    // The account lists the submission; its page is the receipt.
+    let mine = app.get("/konto/antraege").await;
+    let link = mine
+        .between("href=\"/konto/antraege/", "\"")
+        .expect("submission link");
+    let own = app.get(&format!("/konto/antraege/{link}")).await;
+    assert_eq!(own.status, 200);
+    assert!(own.body.contains("id=\"reference\""));
+
+    // The next application: the consent covers it, no question; the plate
+    // comes from the earlier submission, the phone from the profile.
+    let (second, to) = start(&app).await;
+    assert_ne!(second, first);
+    assert_eq!(to, format!("/antrag/{second}/schritt/1"));
+    let p1 = app.get(&to).await;
+    assert!(
+        p1.body.contains("value=\"0221 1234567\""),
+        "phone from the profile"
+    );
+    assert!(step(&app, &second, 1, &step1).await.status == 303);
+    let p2 = app.get(&format!("/antrag/{second}/schritt/2")).await;
+    assert!(
+        p2.body.contains("value=\"MU-ST 123\""),
+        "plate from the earlier submission"
+    );
+    assert!(
+        p2.body.contains("id=\"kennzeichen-prefilled\""),
+        "marked as taken over"
+    );
+    assert_eq!(app.count("forms_consent").await, 1, "no second consent row");
+}

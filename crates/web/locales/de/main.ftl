@@ -432,3 +432,4 @@ err-not_equal = Die beiden Angaben stimmen nicht überein.
 err-field_unknown = Diese Frage gibt es im Formular nicht.
 err-declaration_required = Bestätigen Sie die Erklärung, um den Antrag zu senden.
 err-prefill_choice_missing = Wählen Sie, ob wir Angaben aus Ihrem Konto übernehmen sollen.
+err-prefill_unknown = Diese Quelle für die Übernahme gibt es nicht (profile.… oder submission.<Feld>; eine Adresse nur in ein Adressfeld).

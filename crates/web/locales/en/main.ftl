@@ -432,3 +432,4 @@ err-not_equal = The two answers do not match.
 err-field_unknown = The form has no such question.
 err-declaration_required = Confirm the declaration to send the application.
 err-prefill_choice_missing = Choose whether we should use details from your account.
+err-prefill_unknown = There is no such prefill source (profile.… or submission.<field>; an address only into an address field).

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Writes the parts of the W6 request body (bench/submission.sh): 5 KB of
+answers to the demo form "Sondernutzung öffentlicher Verkehrsflächen" and a
+1 MB PDF site plan, base64 in JSON as the submission API takes it. The Lua
+script puts a distinct 24-byte PDF header in front of the shared rest for
+every request, so every attachment is a new blob (nothing deduplicated).
+
+Usage: w6_body.py OUT_DIR"""
+import base64, json, os, random, sys
+
+out = sys.argv[1]
+rng = random.Random(6)
+words = ("Antrag Gehweg Container Baustelle Musterstadt Absperrung Fußgänger "
+         "Zufahrt Anlieferung Genehmigung Straße Beschilderung Sicherung").split()
+def text(n):
+    s = []
+    while sum(len(w) + 1 for w in s) < n:
+        s.append(rng.choice(words))
+    return " ".join(s)[:n]
+
+answers = {
+    "vorname": "Erika", "nachname": "Mustermann", "email": "erika.mustermann@example.org",
+    "telefon": "0221 1234567",
+    "adresse": {"street": "Heidestraße", "house_number": "17", "postcode": "51147", "city": "Musterstadt"},
+    "fuer_firma": "yes", "firmenname": "Mustermann Bau GmbH",
+    "nutzungsart": "container", "beschreibung": text(2000), "ausfuehrende_firma": "Container-Dienst Musterstadt",
+    "ort": {"street": "Marktplatz", "house_number": "1", "postcode": "51147", "city": "Musterstadt"},
+    "lage": "gehweg", "laenge": "6,5", "breite": "2,5", "restbreite": "1,5",
+    "nutzung_von": "2027-03-01", "nutzung_bis": "2027-03-14", "verkehrszeichen": "yes",
+    "bemerkung": text(2000),
+}
+answers_json = json.dumps(answers, ensure_ascii=False)
+# The PDF after its per-request 24-byte header: 1 MiB in all.
+rest = bytes(rng.getrandbits(8) for _ in range(1024 * 1024 - 24 - 7)) + b"\n%%EOF\n"
+prefix = '{"answers": ' + answers_json[:-1] + ', "lageplan": {"name": "lageplan.pdf", "content_base64": "'
+suffix = '"}}}'
+with open(os.path.join(out, "prefix.txt"), "w", encoding="utf-8") as f:
+    f.write(prefix)
+with open(os.path.join(out, "rest.b64"), "w") as f:
+    f.write(base64.b64encode(rest).decode())
+with open(os.path.join(out, "suffix.txt"), "w") as f:
+    f.write(suffix)
+print(f"answers: {len(answers_json.encode())} bytes of JSON; attachment: {24 + len(rest)} bytes")
