@@ -6,7 +6,7 @@
 //! Everything works without JavaScript; `autosave.js` only saves sooner.
 
 use crate::answers::fee_cents;
-use crate::drafts::{Consent, Draft, Submission};
+use crate::drafts::{Draft, Submission};
 use crate::service::FormsError;
 use crate::submissions::{Applicant, DraftView, SubmissionService, Upload};
 use crate::view::{self, FieldView, SummaryRow};
@@ -19,6 +19,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use catalogue::CatalogueService;
+use identity::consent::Consent;
 use identity::http::auth::{Authenticated, CitizenUser};
 use kernel::{ActorKind, ConsentId, DraftId, FieldErrors, SubmissionId};
 use serde::Deserialize;

@@ -1,10 +1,10 @@
-//! The SQL of drafts, submissions and prefill consents, once for both
+//! The SQL of drafts and submissions, once for both
 //! backends. Submissions are only ever inserted (a trigger refuses
 //! updates); drafts change until they are submitted or expire.
 
 use crate::answers::Answers;
 use chrono::{DateTime, Utc};
-use kernel::{AccountId, ConsentId, DraftId, FormVersionId, ServiceId, SubmissionId};
+use kernel::{AccountId, DraftId, FormVersionId, ServiceId, SubmissionId};
 use serde::Serialize;
 use sqlx::types::Json;
 use storage::{Db, DbError, Tx, on_db, on_tx};
@@ -201,22 +201,7 @@ pub struct NewSubmission<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// A consent to prefill one service's form.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Consent {
-    /// Id.
-    pub id: Uuid,
-    /// The service whose form may be prefilled.
-    pub service_id: Uuid,
-    /// The sources it covers (`profile.given_name`, `submission.kennzeichen`).
-    pub scope: Json<Vec<String>>,
-    /// When given.
-    pub granted_at: DateTime<Utc>,
-    /// When taken back.
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-/// Access to drafts, submissions and consents.
+/// Access to drafts and submissions.
 #[derive(Debug, Clone)]
 pub struct DraftStore {
     db: Db,
@@ -338,42 +323,5 @@ impl DraftStore {
         );
         let rows = on_db!(&self.db, pool => sqlx::query_as::<_, SubmissionRow>(sqlx::AssertSqlSafe(sql)).bind(account.0).fetch_all(pool).await?);
         Ok(rows.into_iter().map(Submission::from).collect())
-    }
-
-    /// Records a consent.
-    pub async fn insert_consent(
-        &self,
-        tx: &mut Tx,
-        id: ConsentId,
-        account: AccountId,
-        service: ServiceId,
-        scope: &[String],
-        now: DateTime<Utc>,
-    ) -> Result<(), DbError> {
-        on_tx!(tx, conn => sqlx::query(
-            "INSERT INTO forms_consent (id, account_id, service_id, scope, granted_at) VALUES ($1, $2, $3, $4, $5)",
-        ).bind(id.0).bind(account.0).bind(service.0).bind(Json(scope)).bind(now).execute(conn).await?.rows_affected());
-        Ok(())
-    }
-
-    /// The consents of an account, newest first (revoked ones too).
-    pub async fn consents_of(&self, account: AccountId) -> Result<Vec<Consent>, DbError> {
-        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, Consent>(
-            "SELECT id, service_id, scope, granted_at, revoked_at FROM forms_consent WHERE account_id = $1 ORDER BY granted_at DESC",
-        ).bind(account.0).fetch_all(pool).await?))
-    }
-
-    /// Revokes a live consent of the account; false when there is none.
-    pub async fn revoke_consent(
-        &self,
-        tx: &mut Tx,
-        account: AccountId,
-        id: ConsentId,
-        now: DateTime<Utc>,
-    ) -> Result<bool, DbError> {
-        let n = on_tx!(tx, conn => sqlx::query(
-            "UPDATE forms_consent SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL",
-        ).bind(id.0).bind(account.0).bind(now).execute(conn).await?.rows_affected());
-        Ok(n == 1)
     }
 }

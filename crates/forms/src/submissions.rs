@@ -7,13 +7,14 @@
 
 use crate::answers::{Answers, fee_cents, validate_all, validate_step, without_hidden};
 use crate::definition::{FieldKind, FormDefinition, all_fields};
-use crate::drafts::{Channel, Consent, Draft, DraftStore, NewSubmission, Submission};
+use crate::drafts::{Channel, Draft, DraftStore, NewSubmission, Submission};
 use crate::service::FormsError;
 use crate::store::FormsStore;
 use base64::Engine;
 use bytes::Bytes;
 use chrono::Duration;
 use identity::IdentityService;
+use identity::consent::{Consent, PREFILL};
 use identity::mail::{MAIL_JOB, OutgoingMail};
 use kernel::{
     AccountId, Actor, ActorKind, Clock, ConsentId, DraftId, FieldErrors, ServiceId, SubmissionId,
@@ -78,6 +79,14 @@ pub struct DraftView {
     pub definition: FormDefinition,
     /// Title of the service.
     pub service_title: String,
+}
+
+fn identity_error(e: identity::IdentityError) -> FormsError {
+    match e {
+        identity::IdentityError::NotFound => FormsError::NotFound,
+        identity::IdentityError::Forbidden => FormsError::Forbidden,
+        other => FormsError::Internal(other.to_string()),
+    }
 }
 
 fn sha_hex(s: &str) -> String {
@@ -276,14 +285,16 @@ impl SubmissionService {
             updated_at: now,
             expires_at: now + Duration::days(self.settings.draft_days.max(1)),
         };
-        if let (Some(acc), Applicant::Citizen(_, email)) = (account, applicant) {
+        if let (Some(acc), Applicant::Citizen(actor, email)) = (account, applicant)
+            && !sources.is_empty()
+        {
             // A consent given before for this form covers the new draft.
-            let live = self.store.consents_of(acc).await?.into_iter().any(|c| {
-                c.service_id == service.0
-                    && c.revoked_at.is_none()
-                    && sources.iter().all(|s| c.scope.0.contains(s))
-            });
-            if live && !sources.is_empty() {
+            let live = self
+                .identity
+                .has_consent(actor, acc, PREFILL, service.0, &sources)
+                .await
+                .map_err(identity_error)?;
+            if live {
                 self.fill(&mut draft, &version.definition, acc, email)
                     .await?;
                 draft.consent_asked = true;
@@ -363,21 +374,15 @@ impl SubmissionService {
         }
         draft.consent_asked = true;
         draft.updated_at = now;
-        let mut tx = self.store.db().begin().await?;
         if consent && !sources.is_empty() {
-            let consent_id = ConsentId::new();
-            self.store
-                .insert_consent(&mut tx, consent_id, account, draft.service, &sources, now)
-                .await?;
-            self.audit(
-                &mut tx,
-                &actor.audit_label(),
-                "consent.granted",
-                "consent",
-                consent_id.to_string(),
-            )
-            .await?;
+            // Recorded by identity (time, scope, access log) before the
+            // answers it allows are saved.
+            self.identity
+                .grant_consent(actor, PREFILL, draft.service.0, &sources)
+                .await
+                .map_err(identity_error)?;
         }
+        let mut tx = self.store.db().begin().await?;
         if !self.store.save_draft(&mut tx, &draft).await? {
             return Err(FormsError::Conflict(
                 "The application was submitted.".into(),
@@ -388,14 +393,19 @@ impl SubmissionService {
         Ok(draft)
     }
 
-    /// The citizen's consents (revoked ones too), with service titles.
+    /// The citizen's prefill consents (revoked ones too), with the titles
+    /// of their services.
     pub async fn consents(&self, actor: &Actor) -> Result<Vec<(Consent, String)>, FormsError> {
-        let account = actor.account.ok_or(FormsError::Forbidden)?;
+        let all = self
+            .identity
+            .consents(actor)
+            .await
+            .map_err(identity_error)?;
         let mut out = Vec::new();
-        for c in self.store.consents_of(account).await? {
+        for c in all.into_iter().filter(|c| c.purpose == PREFILL) {
             let title = self
                 .forms
-                .service_title(ServiceId(c.service_id))
+                .service_title(ServiceId(c.subject_id))
                 .await
                 .unwrap_or_default();
             out.push((c, title));
@@ -405,26 +415,10 @@ impl SubmissionService {
 
     /// Takes a consent back; drafts started later ask again.
     pub async fn revoke_consent(&self, actor: &Actor, id: ConsentId) -> Result<(), FormsError> {
-        let account = actor.account.ok_or(FormsError::Forbidden)?;
-        let mut tx = self.store.db().begin().await?;
-        if !self
-            .store
-            .revoke_consent(&mut tx, account, id, self.clock.now())
-            .await?
-        {
-            return Err(FormsError::NotFound);
-        }
-        self.audit(
-            &mut tx,
-            &actor.audit_label(),
-            "consent.revoked",
-            "consent",
-            id.to_string(),
-        )
-        .await?;
-        tx.commit().await?;
-        self.log.nudge();
-        Ok(())
+        self.identity
+            .revoke_consent(actor, id.0)
+            .await
+            .map_err(identity_error)
     }
 
     /// Checks an upload against its field and stores it; the answer value

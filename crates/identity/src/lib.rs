@@ -15,6 +15,7 @@
 //! Every use case in [`service`] takes an [`kernel::Actor`] and checks it;
 //! every change is written to the access log in its own transaction.
 
+pub mod consent;
 pub mod domain;
 pub mod http;
 pub mod mail;

@@ -1457,4 +1457,102 @@ impl IdentityService {
         self.commit(tx).await?;
         Ok(p)
     }
+
+    // --- consents --------------------------------------------------------
+
+    fn own_account(actor: &Actor) -> Result<AccountId, IdentityError> {
+        match (&actor.kind, actor.account) {
+            (ActorKind::Citizen, Some(id)) => Ok(id),
+            _ => Err(IdentityError::Forbidden),
+        }
+    }
+
+    /// The citizen gives a consent; it is recorded with time and scope, and
+    /// in the access log.
+    pub async fn grant_consent(
+        &self,
+        actor: &Actor,
+        purpose: &str,
+        subject: Uuid,
+        scope: &[String],
+    ) -> Result<Uuid, IdentityError> {
+        let account = Self::own_account(actor)?;
+        let id = Uuid::now_v7();
+        let mut tx = self.store.db().begin().await?;
+        self.store
+            .insert_consent(
+                &mut tx,
+                &crate::store::NewConsent {
+                    id,
+                    account,
+                    purpose,
+                    subject,
+                    scope,
+                    now: self.now(),
+                },
+            )
+            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "consent.granted",
+            "consent",
+            vec![id.to_string()],
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(id)
+    }
+
+    /// The citizen's own consents, newest first (revoked ones too).
+    pub async fn consents(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<crate::consent::Consent>, IdentityError> {
+        let account = Self::own_account(actor)?;
+        Ok(self.store.consents(account).await?)
+    }
+
+    /// True when the citizen's consent in force covers `purpose`, `subject`
+    /// and every item of `scope` (the citizen, or the system on their
+    /// behalf, asks).
+    pub async fn has_consent(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        purpose: &str,
+        subject: Uuid,
+        scope: &[String],
+    ) -> Result<bool, IdentityError> {
+        self.require(actor.is_system() || actor.account == Some(account))?;
+        Ok(self
+            .store
+            .consents(account)
+            .await?
+            .iter()
+            .any(|c| c.covers(purpose, subject, scope)))
+    }
+
+    /// The citizen takes a consent back; it stays in the record, revoked.
+    pub async fn revoke_consent(&self, actor: &Actor, id: Uuid) -> Result<(), IdentityError> {
+        let account = Self::own_account(actor)?;
+        let mut tx = self.store.db().begin().await?;
+        if !self
+            .store
+            .revoke_consent(&mut tx, account, id, self.now())
+            .await?
+        {
+            return Err(IdentityError::NotFound);
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            "consent.revoked",
+            "consent",
+            vec![id.to_string()],
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(())
+    }
 }

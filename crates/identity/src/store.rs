@@ -9,6 +9,22 @@ use kernel::{AccountId, ApiTokenId, OrgUnitId, Role};
 use storage::{Db, DbError, Tx, on_db, on_tx};
 use uuid::Uuid;
 
+/// A consent to record.
+pub struct NewConsent<'a> {
+    /// Id.
+    pub id: Uuid,
+    /// The citizen.
+    pub account: AccountId,
+    /// What it allows.
+    pub purpose: &'a str,
+    /// What it is about.
+    pub subject: Uuid,
+    /// Which data it covers.
+    pub scope: &'a [String],
+    /// When.
+    pub now: DateTime<Utc>,
+}
+
 /// Access to the identity tables.
 #[derive(Debug, Clone)]
 pub struct IdentityStore {
@@ -686,5 +702,40 @@ impl IdentityStore {
         .bind(&p.house_number).bind(&p.postcode).bind(&p.city).bind(&p.phone).bind(now)
         .execute(conn).await?.rows_affected());
         Ok(())
+    }
+
+    /// Records a consent.
+    pub async fn insert_consent(&self, tx: &mut Tx, c: &NewConsent<'_>) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO identity_consent (id, account_id, purpose, subject_id, scope, granted_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        ).bind(c.id).bind(c.account.0).bind(c.purpose).bind(c.subject).bind(sqlx::types::Json(c.scope)).bind(c.now)
+        .execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// The consents of an account, newest first (revoked ones too).
+    pub async fn consents(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<crate::consent::Consent>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, crate::consent::Consent>(
+            "SELECT id, purpose, subject_id, scope, granted_at, revoked_at FROM identity_consent WHERE account_id = $1 ORDER BY granted_at DESC",
+        ).bind(account.0).fetch_all(pool).await?),
+        )
+    }
+
+    /// Revokes a consent of the account in force; false when there is none.
+    pub async fn revoke_consent(
+        &self,
+        tx: &mut Tx,
+        account: AccountId,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE identity_consent SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL",
+        ).bind(id).bind(account.0).bind(now).execute(conn).await?.rows_affected());
+        Ok(n == 1)
     }
 }

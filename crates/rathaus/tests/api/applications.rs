@@ -442,7 +442,7 @@ async fn prefill_needs_consent_is_marked_and_never_crosses_citizens() {
     let yes = app.post_form(&to, &[("prefill", "yes")]).await;
     assert_eq!(yes.location, Some(format!("/antrag/{id}/schritt/1")));
     assert_eq!(
-        app.count("forms_consent").await,
+        app.count("identity_consent").await,
         1,
         "the consent is recorded"
     );
@@ -510,7 +510,7 @@ async fn declining_prefill_leaves_the_form_empty_and_the_profile_is_checked() {
     let (id, to) = start(&app).await;
     let no = app.post_form(&to, &[("prefill", "no")]).await;
     assert_eq!(no.status, 303);
-    assert_eq!(app.count("forms_consent").await, 0);
+    assert_eq!(app.count("identity_consent").await, 0);
     let page = app.get(&format!("/antrag/{id}/schritt/1")).await;
     assert!(!page.body.contains("value=\"Erika\""));
 }
@@ -805,5 +805,9 @@ async fn a_renewal_is_prefilled_from_the_earlier_submission_under_the_consent_gi
         p2.body.contains("id=\"kennzeichen-prefilled\""),
         "marked as taken over"
     );
-    assert_eq!(app.count("forms_consent").await, 1, "no second consent row");
+    assert_eq!(
+        app.count("identity_consent").await,
+        1,
+        "no second consent row"
+    );
 }

@@ -16,17 +16,19 @@ CREATE TABLE identity_profile (
     updated_at    TIMESTAMPTZ NOT NULL
 );
 
--- Consent of a citizen to prefill one service's form from their account.
--- Revoking sets revoked_at; a new consent is a new row (the history stays).
-CREATE TABLE forms_consent (
+-- Consents of citizens (identity context), e.g. to prefill one service's
+-- form from their account: purpose, subject (the service), scope (the data
+-- sources). Revoking sets revoked_at; a new consent is a new row.
+CREATE TABLE identity_consent (
     id          UUID PRIMARY KEY,
     account_id  UUID NOT NULL REFERENCES identity_account (id),
-    service_id  UUID NOT NULL,
+    purpose     TEXT NOT NULL,
+    subject_id  UUID NOT NULL,
     scope       JSONB NOT NULL,
     granted_at  TIMESTAMPTZ NOT NULL,
     revoked_at  TIMESTAMPTZ
 );
-CREATE INDEX forms_consent_account ON forms_consent (account_id, service_id);
+CREATE INDEX identity_consent_account ON identity_consent (account_id, subject_id);
 
 -- A draft application: answers so far. Owned by an account, or (anonymous)
 -- by whoever holds the secret whose SHA-256 is token_hash.
