@@ -82,6 +82,22 @@ id_type!(
     /// A citizen's consent to prefill a form from their account.
     ConsentId
 );
+id_type!(
+    /// A node of the file plan (Aktenplan).
+    PlanNodeId
+);
+id_type!(
+    /// A file of the E-Akte (Akte).
+    RecordFileId
+);
+id_type!(
+    /// A document of the E-Akte.
+    DocumentId
+);
+id_type!(
+    /// An immutable version of a document.
+    DocumentVersionId
+);
 
 #[cfg(test)]
 mod tests {

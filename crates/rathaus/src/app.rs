@@ -47,6 +47,8 @@ pub struct Application {
     pub forms: Arc<forms::service::FormsService>,
     /// Applying: drafts, consents, submissions.
     pub submissions: Arc<forms::submissions::SubmissionService>,
+    /// The E-Akte: file plan, files, documents, versions.
+    pub records: Arc<records::RecordsService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -157,7 +159,14 @@ impl Application {
             },
             Arc::new(move || wake.wake()),
         ));
+        let records = Arc::new(records::RecordsService::new(
+            records::store::RecordsStore::new(db.clone()),
+            blobs.clone(),
+            clock.clone(),
+            log.clone(),
+        ));
         Ok(Application {
+            records,
             submissions,
             forms,
             catalogue,

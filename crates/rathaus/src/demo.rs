@@ -173,6 +173,26 @@ pub async fn seed_forms(
     Ok(published)
 }
 
+/// Imports the demo file plan when the plan is empty; returns whether it
+/// did.
+pub async fn seed_records(records: &records::RecordsService) -> anyhow::Result<bool> {
+    let system = Actor::system("demo");
+    if !records
+        .plan(&system)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .is_empty()
+    {
+        return Ok(false);
+    }
+    let plan: records::FilePlanFile = serde_json::from_str(records::domain::DEMO_PLAN)?;
+    records
+        .import_plan(&system, plan)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo file plan: {e}"))?;
+    Ok(true)
+}
+
 /// Seeds Musterstadt when there is no account yet; returns whether it did.
 /// Also writes `<data_dir>/rathaus.toml` switching the staff second factor
 /// off, so a newcomer can look around at once (delete the file or set

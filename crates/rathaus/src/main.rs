@@ -671,6 +671,9 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     if forms > 0 {
         tracing::info!(forms, "demo forms published");
     }
+    if demo::seed_records(&app.records).await? {
+        tracing::info!("demo file plan imported");
+    }
     app.log.flush().await?;
     Ok(())
 }

@@ -315,6 +315,9 @@ impl TestApp {
         rathaus::demo::seed_forms(&self.app.forms, &self.app.catalogue)
             .await
             .unwrap_or_else(|e| panic!("demo forms: {e:#}"));
+        rathaus::demo::seed_records(&self.app.records)
+            .await
+            .unwrap_or_else(|e| panic!("demo file plan: {e:#}"));
         self.run_jobs().await;
     }
 

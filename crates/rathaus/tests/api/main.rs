@@ -15,5 +15,6 @@ mod citizens;
 mod form_versions;
 mod jobs;
 mod mail;
+mod records;
 mod shell;
 mod staff_login;

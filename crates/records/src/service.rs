@@ -1,0 +1,371 @@
+//! Use cases of the E-Akte: the records office maintains the file plan;
+//! staff create files (each with the next file reference of its code and
+//! year) and add documents and versions. Every change writes its
+//! access-log entry in its transaction; blobs are durable before the rows
+//! that point to them commit.
+
+use crate::domain::{FilePlanFile, PlanNode, PlanNodeInput, check_plan, file_reference};
+use crate::store::{RecordFile, RecordsStore, Version};
+use bytes::Bytes;
+use chrono::Datelike;
+use kernel::{
+    Actor, ActorKind, Clock, DocumentId, DocumentVersionId, FieldErrors, RecordFileId, Role,
+};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use storage::audit::record_in_tx;
+use storage::{AccessLog, AuditEntry, BlobStore, DbError, Tx};
+
+/// Errors of records use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordsError {
+    /// The input is invalid (named per field).
+    #[error("invalid")]
+    Invalid(FieldErrors),
+    /// Not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// Unknown.
+    #[error("not found")]
+    NotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Something else failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+fn invalid(field: &str, code: &str) -> RecordsError {
+    let mut e = FieldErrors::new();
+    e.add(field, code);
+    RecordsError::Invalid(e)
+}
+
+/// An upload to keep as a version.
+#[derive(Debug, Clone)]
+pub struct Content {
+    /// The name it came with.
+    pub file_name: String,
+    /// Bytes.
+    pub bytes: Bytes,
+    /// Version note.
+    pub note: String,
+}
+
+/// The records use cases.
+#[derive(Clone)]
+pub struct RecordsService {
+    store: RecordsStore,
+    blobs: BlobStore,
+    clock: Arc<dyn Clock>,
+    log: AccessLog,
+}
+
+impl RecordsService {
+    /// The service.
+    pub fn new(
+        store: RecordsStore,
+        blobs: BlobStore,
+        clock: Arc<dyn Clock>,
+        log: AccessLog,
+    ) -> Self {
+        RecordsService {
+            store,
+            blobs,
+            clock,
+            log,
+        }
+    }
+
+    fn require_staff(actor: &Actor) -> Result<(), RecordsError> {
+        if actor.is_system() || actor.kind == ActorKind::Staff {
+            Ok(())
+        } else {
+            Err(RecordsError::Forbidden)
+        }
+    }
+
+    async fn audit(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        action: &str,
+        kind: &str,
+        id: String,
+    ) -> Result<(), RecordsError> {
+        record_in_tx(
+            tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(actor.audit_label(), action, kind, vec![id]),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The file plan (staff).
+    pub async fn plan(&self, actor: &Actor) -> Result<Vec<PlanNode>, RecordsError> {
+        Self::require_staff(actor)?;
+        Ok(self.store.plan().await?)
+    }
+
+    /// Imports nodes into the file plan (records office): new codes are
+    /// added, existing ones get the new title and retention; all or
+    /// nothing.
+    pub async fn import_plan(
+        &self,
+        actor: &Actor,
+        file: FilePlanFile,
+    ) -> Result<usize, RecordsError> {
+        if !(actor.is_system() || actor.has_role_anywhere(Role::RecordsOffice)) {
+            return Err(RecordsError::Forbidden);
+        }
+        let existing: Vec<String> = self
+            .store
+            .plan()
+            .await?
+            .into_iter()
+            .map(|n| n.code)
+            .collect();
+        check_plan(&file, &existing)
+            .into_result()
+            .map_err(RecordsError::Invalid)?;
+        let mut tx = self.store.db().begin().await?;
+        for n in &file.nodes {
+            self.store.upsert_node(&mut tx, n, self.clock.now()).await?;
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            "file_plan.imported",
+            "file_plan",
+            format!("{} nodes", file.nodes.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        Ok(file.nodes.len())
+    }
+
+    /// The file plan in its exchange format.
+    pub async fn export_plan(&self, actor: &Actor) -> Result<FilePlanFile, RecordsError> {
+        let plan = self.plan(actor).await?;
+        let code_of = |id| plan.iter().find(|n| n.id == id).map(|n| n.code.clone());
+        Ok(FilePlanFile {
+            format: FilePlanFile::FORMAT.into(),
+            nodes: plan
+                .iter()
+                .map(|n| PlanNodeInput {
+                    code: n.code.clone(),
+                    title: n.title.clone(),
+                    parent: n.parent.and_then(code_of),
+                    retention_years: n.retention_years,
+                    disposal: n.disposal,
+                })
+                .collect(),
+        })
+    }
+
+    /// Creates a file under the node with `code`; its reference takes the
+    /// next number of that code in the current year.
+    pub async fn create_file(
+        &self,
+        actor: &Actor,
+        code: &str,
+        title: &str,
+    ) -> Result<RecordFile, RecordsError> {
+        Self::require_staff(actor)?;
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > 300 {
+            return Err(invalid("title", "title_missing"));
+        }
+        let node = self
+            .store
+            .node_by_code(code)
+            .await?
+            .ok_or_else(|| invalid("plan_code", "plan_code_unknown"))?;
+        let now = self.clock.now();
+        let mut tx = self.store.db().begin().await?;
+        let number = self
+            .store
+            .next_number(&mut tx, &node.code, now.year())
+            .await?;
+        let file = RecordFile {
+            id: RecordFileId::new().0,
+            plan_node_id: node.id.0,
+            reference: file_reference(&node.code, now.year(), number),
+            title: title.to_owned(),
+            created_by: actor.audit_label(),
+            created_at: now,
+            closed_at: None,
+        };
+        self.store.insert_file(&mut tx, &file).await?;
+        self.audit(&mut tx, actor, "file.created", "file", file.id.to_string())
+            .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        Ok(file)
+    }
+
+    /// Stores the content and describes it as a version (not yet saved).
+    async fn prepare(
+        &self,
+        actor: &Actor,
+        document: DocumentId,
+        content: &Content,
+    ) -> Result<Version, RecordsError> {
+        if content.bytes.is_empty() {
+            return Err(invalid("file", "file_empty"));
+        }
+        let media_type = infer::get(&content.bytes)
+            .map(|t| t.mime_type().to_owned())
+            .unwrap_or_else(|| {
+                if std::str::from_utf8(&content.bytes).is_ok() {
+                    "text/plain".into()
+                } else {
+                    "application/octet-stream".into()
+                }
+            });
+        let sha256 = hex::encode(Sha256::digest(&content.bytes));
+        // Durable before the row that points to it commits.
+        let blob_key = self
+            .blobs
+            .put(content.bytes.clone())
+            .await
+            .map_err(|e| RecordsError::Internal(e.to_string()))?;
+        let file_name: String = content
+            .file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        Ok(Version {
+            id: DocumentVersionId::new().0,
+            document_id: document.0,
+            number: 0,
+            blob_key,
+            sha256,
+            media_type,
+            size: i64::try_from(content.bytes.len()).unwrap_or(i64::MAX),
+            file_name: if file_name.trim().is_empty() {
+                "Dokument".into()
+            } else {
+                file_name
+            },
+            author: actor.audit_label(),
+            note: content.note.trim().chars().take(500).collect(),
+            created_at: self.clock.now(),
+        })
+    }
+
+    /// Adds a document with its first version to a file.
+    pub async fn add_document(
+        &self,
+        actor: &Actor,
+        file: RecordFileId,
+        title: &str,
+        content: Content,
+    ) -> Result<(DocumentId, Version), RecordsError> {
+        Self::require_staff(actor)?;
+        self.store.file(file).await?.ok_or(RecordsError::NotFound)?;
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > 300 {
+            return Err(invalid("title", "title_missing"));
+        }
+        let id = DocumentId::new();
+        let mut version = self.prepare(actor, id, &content).await?;
+        let mut tx = self.store.db().begin().await?;
+        self.store
+            .insert_document(&mut tx, id, file, title, self.clock.now())
+            .await?;
+        version.number = self.store.insert_version(&mut tx, &version).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "document.created",
+            "document",
+            id.to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        Ok((id, version))
+    }
+
+    /// Adds the next version of a document; earlier versions stay as they
+    /// are.
+    pub async fn add_version(
+        &self,
+        actor: &Actor,
+        document: DocumentId,
+        content: Content,
+    ) -> Result<Version, RecordsError> {
+        Self::require_staff(actor)?;
+        self.store
+            .file_of_document(document)
+            .await?
+            .ok_or(RecordsError::NotFound)?;
+        let mut version = self.prepare(actor, document, &content).await?;
+        let mut tx = self.store.db().begin().await?;
+        version.number = self.store.insert_version(&mut tx, &version).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "document.version_added",
+            "document",
+            document.to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        Ok(version)
+    }
+
+    /// The versions of a document, oldest first (staff).
+    pub async fn versions(
+        &self,
+        actor: &Actor,
+        document: DocumentId,
+    ) -> Result<Vec<Version>, RecordsError> {
+        Self::require_staff(actor)?;
+        let v = self.store.versions(document).await?;
+        if v.is_empty() {
+            return Err(RecordsError::NotFound);
+        }
+        Ok(v)
+    }
+
+    /// The content of a version, checked against its SHA-256.
+    pub async fn content(
+        &self,
+        actor: &Actor,
+        version: DocumentVersionId,
+    ) -> Result<(Version, Bytes), RecordsError> {
+        Self::require_staff(actor)?;
+        let v = self
+            .store
+            .version(version)
+            .await?
+            .ok_or(RecordsError::NotFound)?;
+        let bytes = self
+            .blobs
+            .get(&v.blob_key)
+            .await
+            .map_err(|e| RecordsError::Internal(e.to_string()))?;
+        Ok((v, bytes))
+    }
+
+    /// Files under a node (staff).
+    pub async fn files(&self, actor: &Actor, code: &str) -> Result<Vec<RecordFile>, RecordsError> {
+        Self::require_staff(actor)?;
+        let node = self
+            .store
+            .node_by_code(code)
+            .await?
+            .ok_or(RecordsError::NotFound)?;
+        Ok(self.store.files_of(node.id).await?)
+    }
+}
