@@ -663,6 +663,13 @@ impl SubmissionService {
             }),
         )
         .await?;
+        // The cases context makes the case from this job (exactly once).
+        storage::jobs::enqueue(
+            tx,
+            self.clock.as_ref(),
+            NewJob::new(SUBMISSION_RECEIVED, json!({ "submission_id": new.id })),
+        )
+        .await?;
         if let Some(to) = new.email {
             // Only the reference and a link: even the service's name could
             // reveal sensitive facts to whoever reads the mailbox.

@@ -87,6 +87,14 @@ id_type!(
     PlanNodeId
 );
 id_type!(
+    /// A case type (one per service).
+    CaseTypeId
+);
+id_type!(
+    /// A case (Vorgang).
+    CaseId
+);
+id_type!(
     /// A file of the E-Akte (Akte).
     RecordFileId
 );

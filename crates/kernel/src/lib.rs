@@ -12,7 +12,7 @@ pub mod validation;
 pub use actor::{Actor, ActorKind, Role, RoleGrant};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use id::{
-    AccountId, ApiTokenId, ConsentId, DocumentId, DocumentVersionId, DraftId, FormVersionId, JobId,
-    OrgUnitId, PlanNodeId, RecordFileId, ServiceId, SubmissionId,
+    AccountId, ApiTokenId, CaseId, CaseTypeId, ConsentId, DocumentId, DocumentVersionId, DraftId,
+    FormVersionId, JobId, OrgUnitId, PlanNodeId, RecordFileId, ServiceId, SubmissionId,
 };
 pub use validation::{FieldError, FieldErrors};

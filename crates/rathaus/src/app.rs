@@ -49,6 +49,8 @@ pub struct Application {
     pub submissions: Arc<forms::submissions::SubmissionService>,
     /// The E-Akte: file plan, files, documents, versions.
     pub records: Arc<records::RecordsService>,
+    /// Case types and cases.
+    pub cases: Arc<cases::CasesService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -102,6 +104,13 @@ impl Application {
                 mailer,
                 from: settings.mail.from.clone(),
             }),
+        );
+        // The cases context handles submissions, but its service is built
+        // after the runner (it needs the forms services): bound below.
+        let case_jobs = Arc::new(Deferred::default());
+        handlers.insert(
+            forms::submissions::SUBMISSION_RECEIVED,
+            case_jobs.clone() as Arc<dyn JobHandler>,
         );
         let jobs = JobRunner::new(db.clone(), clock.clone(), handlers).with_lease(
             chrono::Duration::seconds(settings.jobs.lease_seconds.max(1)),
@@ -165,7 +174,19 @@ impl Application {
             clock.clone(),
             log.clone(),
         ));
+        let cases = Arc::new(cases::CasesService::new(
+            cases::store::CasesStore::new(db.clone()),
+            records.clone(),
+            submissions.clone(),
+            catalogue.clone(),
+            clock.clone(),
+            log.clone(),
+        ));
+        case_jobs.bind(Arc::new(cases::CaseJobs {
+            cases: cases.clone(),
+        }));
         Ok(Application {
+            cases,
             records,
             submissions,
             forms,
@@ -292,5 +313,26 @@ impl Application {
         }
         self.log.flush().await.ok();
         Ok(())
+    }
+}
+
+/// A job handler bound after the runner was built (its service needs
+/// services that are built later). Until bound, jobs wait and are retried.
+#[derive(Default)]
+struct Deferred(std::sync::OnceLock<Arc<dyn JobHandler>>);
+
+impl Deferred {
+    fn bind(&self, handler: Arc<dyn JobHandler>) {
+        let _ = self.0.set(handler);
+    }
+}
+
+#[async_trait::async_trait]
+impl JobHandler for Deferred {
+    async fn run(&self, payload: serde_json::Value) -> Result<(), storage::JobError> {
+        match self.0.get() {
+            Some(h) => h.run(payload).await,
+            None => Err(storage::JobError::Retry("handler not ready yet".into())),
+        }
     }
 }

@@ -193,6 +193,46 @@ pub async fn seed_records(records: &records::RecordsService) -> anyhow::Result<b
     Ok(true)
 }
 
+/// The file-plan code each demo service with a form files its cases under.
+const CASE_FILING: [(&str, &str); 10] = [
+    ("bewohnerparkausweis", "32.10"),
+    ("sondernutzung-verkehrsflaechen", "32.10"),
+    ("gewerbeanmeldung", "32.20"),
+    ("hundesteuer-anmeldung", "32.30"),
+    ("meldebescheinigung", "33.10"),
+    ("wunschkennzeichen", "33.20"),
+    ("kita-platz", "51.10"),
+    ("baumfaellgenehmigung", "67.10"),
+    ("sperrmuell-abholung", "70.10"),
+    ("abfalltonne", "70.10"),
+];
+
+/// Defines a case type (standard statuses, 20 working days) for every demo
+/// service with a form, received by the service's own org unit.
+pub async fn seed_case_types(
+    cases: &cases::CasesService,
+    catalogue: &catalogue::CatalogueService,
+) -> anyhow::Result<usize> {
+    let system = Actor::system("demo");
+    let mut defined = 0;
+    for (slug, code) in CASE_FILING {
+        let Some(id) = catalogue.id_by_slug(slug).await? else {
+            continue;
+        };
+        let view = catalogue.get(&system, id).await?;
+        let Some(unit) = view.service.input.org_unit else {
+            continue;
+        };
+        let t = cases::CaseTypeInput::standard(id, &view.service.input.title, unit, code, 20);
+        cases
+            .define_type(&system, t)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo case type {slug}: {e}"))?;
+        defined += 1;
+    }
+    Ok(defined)
+}
+
 /// Seeds Musterstadt when there is no account yet; returns whether it did.
 /// Also writes `<data_dir>/rathaus.toml` switching the staff second factor
 /// off, so a newcomer can look around at once (delete the file or set

@@ -53,6 +53,35 @@ pub struct Content {
     pub note: String,
 }
 
+/// Content already in the blob store (its key is its SHA-256).
+#[derive(Debug, Clone)]
+pub struct StoredContent {
+    /// Blob key.
+    pub blob_key: String,
+    /// Media type taken from the content.
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// The name it came with.
+    pub file_name: String,
+    /// Version note.
+    pub note: String,
+}
+
+/// The media type of content by its magic bytes; text without a signature
+/// is `text/plain`, anything else unknown `application/octet-stream`.
+pub fn media_type_of(bytes: &[u8]) -> String {
+    infer::get(bytes)
+        .map(|t| t.mime_type().to_owned())
+        .unwrap_or_else(|| {
+            if std::str::from_utf8(bytes).is_ok() {
+                "text/plain".into()
+            } else {
+                "application/octet-stream".into()
+            }
+        })
+}
+
 /// The records use cases.
 #[derive(Clone)]
 pub struct RecordsService {
@@ -175,6 +204,25 @@ impl RecordsService {
         title: &str,
     ) -> Result<RecordFile, RecordsError> {
         Self::require_staff(actor)?;
+        let mut tx = self.store.db().begin().await?;
+        let file = self
+            .create_file_in(&mut tx, &actor.audit_label(), code, title)
+            .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        Ok(file)
+    }
+
+    /// Creates a file inside the caller's transaction, for another context
+    /// that files something as part of its own change (`by` is the
+    /// access-log label of who acts).
+    pub async fn create_file_in(
+        &self,
+        tx: &mut Tx,
+        by: &str,
+        code: &str,
+        title: &str,
+    ) -> Result<RecordFile, RecordsError> {
         let title = title.trim();
         if title.is_empty() || title.chars().count() > 300 {
             return Err(invalid("title", "title_missing"));
@@ -185,26 +233,98 @@ impl RecordsService {
             .await?
             .ok_or_else(|| invalid("plan_code", "plan_code_unknown"))?;
         let now = self.clock.now();
-        let mut tx = self.store.db().begin().await?;
-        let number = self
-            .store
-            .next_number(&mut tx, &node.code, now.year())
-            .await?;
+        let number = self.store.next_number(tx, &node.code, now.year()).await?;
         let file = RecordFile {
             id: RecordFileId::new().0,
             plan_node_id: node.id.0,
             reference: file_reference(&node.code, now.year(), number),
             title: title.to_owned(),
-            created_by: actor.audit_label(),
+            created_by: by.to_owned(),
             created_at: now,
             closed_at: None,
         };
-        self.store.insert_file(&mut tx, &file).await?;
-        self.audit(&mut tx, actor, "file.created", "file", file.id.to_string())
-            .await?;
-        tx.commit().await?;
-        self.log.nudge();
+        self.store.insert_file(tx, &file).await?;
+        record_in_tx(
+            tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(
+                by.to_owned(),
+                "file.created",
+                "file",
+                vec![file.id.to_string()],
+            ),
+        )
+        .await?;
         Ok(file)
+    }
+
+    /// Adds a document whose content is a blob stored (durably) before,
+    /// inside the caller's transaction.
+    pub async fn add_stored_document_in(
+        &self,
+        tx: &mut Tx,
+        by: &str,
+        file: RecordFileId,
+        title: &str,
+        stored: StoredContent,
+    ) -> Result<DocumentId, RecordsError> {
+        let id = DocumentId::new();
+        let now = self.clock.now();
+        self.store.insert_document(tx, id, file, title, now).await?;
+        self.store
+            .insert_version(
+                tx,
+                &Version {
+                    id: DocumentVersionId::new().0,
+                    document_id: id.0,
+                    number: 0,
+                    sha256: stored.blob_key.clone(),
+                    blob_key: stored.blob_key,
+                    media_type: stored.media_type,
+                    size: stored.size,
+                    file_name: stored.file_name,
+                    author: by.to_owned(),
+                    note: stored.note,
+                    created_at: now,
+                },
+            )
+            .await?;
+        record_in_tx(
+            tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(
+                by.to_owned(),
+                "document.created",
+                "document",
+                vec![id.to_string()],
+            ),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Stores content as a blob (durable on return) and describes it, for
+    /// [`RecordsService::add_stored_document_in`].
+    pub async fn store_content(
+        &self,
+        file_name: &str,
+        bytes: Bytes,
+        note: &str,
+    ) -> Result<StoredContent, RecordsError> {
+        let media_type = media_type_of(&bytes);
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let blob_key = self
+            .blobs
+            .put(bytes)
+            .await
+            .map_err(|e| RecordsError::Internal(e.to_string()))?;
+        Ok(StoredContent {
+            blob_key,
+            media_type,
+            size,
+            file_name: file_name.to_owned(),
+            note: note.to_owned(),
+        })
     }
 
     /// Stores the content and describes it as a version (not yet saved).
@@ -217,15 +337,7 @@ impl RecordsService {
         if content.bytes.is_empty() {
             return Err(invalid("file", "file_empty"));
         }
-        let media_type = infer::get(&content.bytes)
-            .map(|t| t.mime_type().to_owned())
-            .unwrap_or_else(|| {
-                if std::str::from_utf8(&content.bytes).is_ok() {
-                    "text/plain".into()
-                } else {
-                    "application/octet-stream".into()
-                }
-            });
+        let media_type = media_type_of(&content.bytes);
         let sha256 = hex::encode(Sha256::digest(&content.bytes));
         // Durable before the row that points to it commits.
         let blob_key = self

@@ -10,6 +10,7 @@ mod accounts_api;
 mod admin_pages;
 mod applications;
 mod bad_input;
+mod cases;
 mod catalogue;
 mod citizens;
 mod form_versions;

@@ -1,0 +1,244 @@
+//! Case types and their rules, without I/O.
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use kernel::{FieldErrors, OrgUnitId, ServiceId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// The fixed phases every configured status belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Arrived, nobody works on it yet.
+    Received,
+    /// Being processed.
+    InProgress,
+    /// Waiting for the applicant (request for information).
+    Waiting,
+    /// Decided (notice made).
+    Decided,
+    /// Closed; retention runs.
+    Closed,
+}
+
+impl Phase {
+    /// Stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Received => "received",
+            Phase::InProgress => "in_progress",
+            Phase::Waiting => "waiting",
+            Phase::Decided => "decided",
+            Phase::Closed => "closed",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Phase> {
+        match s {
+            "received" => Some(Phase::Received),
+            "in_progress" => Some(Phase::InProgress),
+            "waiting" => Some(Phase::Waiting),
+            "decided" => Some(Phase::Decided),
+            "closed" => Some(Phase::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A status of a case type (admin data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusDef {
+    /// Stable key, e.g. `in_pruefung`.
+    pub key: String,
+    /// Plain-language label the citizen sees, e.g. "Wird geprüft".
+    pub label: String,
+    /// The phase it belongs to.
+    pub phase: Phase,
+}
+
+/// An allowed status change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    /// From this status key.
+    pub from: String,
+    /// To this status key.
+    pub to: String,
+}
+
+/// A case type as admins configure it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseTypeInput {
+    /// The catalogue service whose submissions become these cases.
+    pub service: ServiceId,
+    /// Name, e.g. "Bewohnerparkausweis".
+    pub name: String,
+    /// Statuses; the first is where new cases start (phase received).
+    pub statuses: Vec<StatusDef>,
+    /// Allowed changes.
+    pub transitions: Vec<Transition>,
+    /// Processing deadline in working days from the complete application.
+    pub deadline_days: i64,
+    /// The unit whose queue receives new cases.
+    pub org_unit: OrgUnitId,
+    /// File-plan code the cases are filed under.
+    pub plan_code: String,
+}
+
+impl CaseTypeInput {
+    /// Where new cases start.
+    pub fn initial(&self) -> Option<&StatusDef> {
+        self.statuses.first()
+    }
+
+    /// The status with `key`.
+    pub fn status(&self, key: &str) -> Option<&StatusDef> {
+        self.statuses.iter().find(|s| s.key == key)
+    }
+
+    /// True when a case may go from `from` to `to`.
+    pub fn allows(&self, from: &str, to: &str) -> bool {
+        self.transitions
+            .iter()
+            .any(|t| t.from == from && t.to == to)
+    }
+
+    /// The statuses and transitions most services use (German labels).
+    pub fn standard(
+        service: ServiceId,
+        name: &str,
+        org_unit: OrgUnitId,
+        plan_code: &str,
+        deadline_days: i64,
+    ) -> CaseTypeInput {
+        let s = |key: &str, label: &str, phase| StatusDef {
+            key: key.into(),
+            label: label.into(),
+            phase,
+        };
+        let t = |from: &str, to: &str| Transition {
+            from: from.into(),
+            to: to.into(),
+        };
+        CaseTypeInput {
+            service,
+            name: name.into(),
+            statuses: vec![
+                s("eingegangen", "Eingegangen", Phase::Received),
+                s("in_bearbeitung", "Wird bearbeitet", Phase::InProgress),
+                s(
+                    "rueckfrage",
+                    "Wir brauchen noch etwas von Ihnen",
+                    Phase::Waiting,
+                ),
+                s("entschieden", "Entschieden", Phase::Decided),
+                s("abgeschlossen", "Abgeschlossen", Phase::Closed),
+            ],
+            transitions: vec![
+                t("eingegangen", "in_bearbeitung"),
+                t("in_bearbeitung", "rueckfrage"),
+                t("rueckfrage", "in_bearbeitung"),
+                t("in_bearbeitung", "entschieden"),
+                t("entschieden", "abgeschlossen"),
+            ],
+            deadline_days,
+            org_unit,
+            plan_code: plan_code.into(),
+        }
+    }
+}
+
+fn is_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Checks a case type; errors are named by path (`statuses[1].key`).
+pub fn check_case_type(t: &CaseTypeInput) -> FieldErrors {
+    let mut e = FieldErrors::new();
+    if t.name.trim().is_empty() {
+        e.add("name", "name_missing");
+    }
+    if t.statuses.is_empty() {
+        e.add("statuses", "statuses_missing");
+    }
+    if t.initial().is_some_and(|s| s.phase != Phase::Received) {
+        e.add("statuses[0].phase", "initial_not_received");
+    }
+    let mut keys = HashSet::new();
+    for (i, s) in t.statuses.iter().enumerate() {
+        if !is_key(&s.key) || !keys.insert(s.key.as_str()) {
+            e.add(&format!("statuses[{i}].key"), "id_invalid_or_duplicate");
+        }
+        if s.label.trim().is_empty() {
+            e.add(&format!("statuses[{i}].label"), "label_missing");
+        }
+    }
+    for (i, tr) in t.transitions.iter().enumerate() {
+        if !keys.contains(tr.from.as_str()) || !keys.contains(tr.to.as_str()) || tr.from == tr.to {
+            e.add(&format!("transitions[{i}]"), "transition_unknown");
+        }
+    }
+    if !(1..=365).contains(&t.deadline_days) {
+        e.add("deadline_days", "deadline_invalid");
+    }
+    if !records::domain::is_code(&t.plan_code) {
+        e.add("plan_code", "plan_code_invalid");
+    }
+    e
+}
+
+/// The day `n` working days after `start` (Monday to Friday). Public
+/// holidays of the federal state are not counted yet (see the issue note).
+pub fn add_working_days(start: NaiveDate, n: i64) -> NaiveDate {
+    let mut day = start;
+    let mut left = n;
+    while left > 0 {
+        day = day.succ_opt().unwrap_or(day);
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    day
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_standard_type_is_valid_and_allows_only_its_transitions() {
+        let t = CaseTypeInput::standard(ServiceId::new(), "Test", OrgUnitId::new(), "32.10", 20);
+        assert!(check_case_type(&t).is_empty());
+        assert!(t.allows("eingegangen", "in_bearbeitung"));
+        assert!(!t.allows("eingegangen", "abgeschlossen"));
+        let mut bad = t.clone();
+        bad.statuses.swap(0, 1);
+        bad.transitions.push(Transition {
+            from: "x".into(),
+            to: "eingegangen".into(),
+        });
+        bad.deadline_days = 0;
+        let e = check_case_type(&bad);
+        for f in ["statuses[0].phase", "transitions[5]", "deadline_days"] {
+            assert!(e.0.iter().any(|x| x.field == f), "{f} in {:?}", e.0);
+        }
+    }
+
+    #[test]
+    fn working_days_skip_weekends() {
+        let friday = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(
+            add_working_days(friday, 1),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+        );
+        assert_eq!(
+            add_working_days(friday, 5),
+            NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()
+        );
+    }
+}

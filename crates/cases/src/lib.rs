@@ -1,0 +1,15 @@
+//! Cases (Vorgänge): a case type per service says which statuses a case
+//! goes through (each in one of the fixed phases), which transitions are
+//! allowed, the processing deadline, the receiving org unit and where in
+//! the file plan its cases are filed. Every submission becomes exactly one
+//! case: the `submission.received` job creates, in one transaction, the
+//! file with the submission's data and attachments as documents and the
+//! case in the unit's queue; a repeated delivery finds the case made
+//! before.
+
+pub mod domain;
+pub mod service;
+pub mod store;
+
+pub use domain::{CaseTypeInput, Phase, StatusDef, Transition};
+pub use service::{CaseJobs, CasesError, CasesService};

@@ -1,0 +1,308 @@
+//! Use cases of cases: admins define case types; every submission becomes
+//! exactly one case, filed in the E-Akte with its data and attachments, in
+//! one transaction.
+
+use crate::domain::{CaseTypeInput, add_working_days, check_case_type};
+use crate::store::{Case, CasesStore};
+use chrono::{NaiveTime, TimeZone, Utc};
+use kernel::{Actor, CaseId, Clock, FieldErrors, OrgUnitId, RecordFileId, Role, SubmissionId};
+use records::RecordsService;
+use records::service::StoredContent;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use storage::audit::record_in_tx;
+use storage::jobs::{JobError, JobHandler};
+use storage::{AccessLog, AuditEntry, DbError};
+
+/// The label cases made from submissions are created under.
+const SYSTEM: &str = "system:cases";
+
+/// Errors of case use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum CasesError {
+    /// The input is invalid (named per field).
+    #[error("invalid")]
+    Invalid(FieldErrors),
+    /// Not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// Unknown.
+    #[error("not found")]
+    NotFound,
+    /// The service of the submission has no case type yet.
+    #[error("the service {0} has no case type; an admin must define one")]
+    NoCaseType(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Something else failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The case use cases.
+#[derive(Clone)]
+pub struct CasesService {
+    store: CasesStore,
+    records: Arc<RecordsService>,
+    submissions: Arc<forms::submissions::SubmissionService>,
+    catalogue: Arc<catalogue::CatalogueService>,
+    clock: Arc<dyn Clock>,
+    log: AccessLog,
+}
+
+/// Every file in the answers (also inside groups): (field path, value).
+fn attachments(
+    answers: &serde_json::Map<String, Value>,
+) -> Vec<(String, &serde_json::Map<String, Value>)> {
+    let mut out = Vec::new();
+    for (k, v) in answers {
+        match v {
+            Value::Object(o) if o.contains_key("blob") => out.push((k.clone(), o)),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Value::Object(inner) = item {
+                        for (ik, iv) in inner {
+                            if let Value::Object(o) = iv
+                                && o.contains_key("blob")
+                            {
+                                out.push((format!("{k}[{i}].{ik}"), o));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+impl CasesService {
+    /// The service.
+    pub fn new(
+        store: CasesStore,
+        records: Arc<RecordsService>,
+        submissions: Arc<forms::submissions::SubmissionService>,
+        catalogue: Arc<catalogue::CatalogueService>,
+        clock: Arc<dyn Clock>,
+        log: AccessLog,
+    ) -> Self {
+        CasesService {
+            store,
+            records,
+            submissions,
+            catalogue,
+            clock,
+            log,
+        }
+    }
+
+    /// Defines (or replaces) the case type of a service (admins).
+    pub async fn define_type(&self, actor: &Actor, t: CaseTypeInput) -> Result<(), CasesError> {
+        if !(actor.is_system() || actor.has_role_anywhere(Role::Admin)) {
+            return Err(CasesError::Forbidden);
+        }
+        check_case_type(&t)
+            .into_result()
+            .map_err(CasesError::Invalid)?;
+        let mut tx = self.store.db().begin().await?;
+        self.store
+            .upsert_type(&mut tx, &t, self.clock.now())
+            .await?;
+        record_in_tx(
+            &mut tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(
+                actor.audit_label(),
+                "case_type.defined",
+                "service",
+                vec![t.service.to_string()],
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        Ok(())
+    }
+
+    /// Makes the case of a submission, or returns the one made before: the
+    /// file with the answers and every attachment as documents, and the
+    /// case in the receiving unit's queue, all in one transaction.
+    pub async fn case_from_submission(&self, id: SubmissionId) -> Result<Case, CasesError> {
+        if let Some(done) = self.store.case_of_submission(id).await? {
+            return Ok(done);
+        }
+        let system = Actor::system("cases");
+        let s = self
+            .submissions
+            .submission(&system, id)
+            .await
+            .map_err(|e| match e {
+                forms::service::FormsError::NotFound => CasesError::NotFound,
+                other => CasesError::Internal(other.to_string()),
+            })?;
+        let case_type = self
+            .store
+            .type_of_service(s.service)
+            .await?
+            .ok_or_else(|| CasesError::NoCaseType(s.service.to_string()))?;
+        let service_title = self
+            .catalogue
+            .get(&system, s.service)
+            .await
+            .map(|v| v.service.input.title)
+            .unwrap_or_else(|_| case_type.input.name.clone());
+        let initial = case_type
+            .input
+            .initial()
+            .cloned()
+            .ok_or_else(|| CasesError::Internal("case type without statuses".into()))?;
+        // Blobs first: durable before the rows that point to them.
+        let data = serde_json::to_vec_pretty(&json!({
+            "reference": s.reference,
+            "service": service_title,
+            "form_version": s.version,
+            "submitted_at": s.submitted_at,
+            "fee_cents": s.fee_cents,
+            "answers": s.answers,
+        }))
+        .map_err(|e| CasesError::Internal(e.to_string()))?;
+        let data = self
+            .records
+            .store_content("Antragsdaten.json", data.into(), "Eingang über das Portal")
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        let received = s.submitted_at;
+        let deadline_day = add_working_days(received.date_naive(), case_type.input.deadline_days);
+        let deadline = Utc.from_utc_datetime(
+            &deadline_day.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()),
+        );
+        let now = self.clock.now();
+        let mut tx = self.store.db().begin().await?;
+        let file = self
+            .records
+            .create_file_in(
+                &mut tx,
+                SYSTEM,
+                &case_type.input.plan_code,
+                &format!("{service_title} – {}", s.reference),
+            )
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        let file_id = RecordFileId(file.id);
+        self.records
+            .add_stored_document_in(&mut tx, SYSTEM, file_id, "Antrag (Daten)", data)
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        for (path, o) in attachments(&s.answers) {
+            let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+            let stored = StoredContent {
+                blob_key: text("blob"),
+                media_type: text("media_type"),
+                size: o.get("size").and_then(Value::as_i64).unwrap_or(0),
+                file_name: text("name"),
+                note: format!("Anlage zum Antrag ({path})"),
+            };
+            self.records
+                .add_stored_document_in(
+                    &mut tx,
+                    SYSTEM,
+                    file_id,
+                    &format!("Anlage: {}", text("name")),
+                    stored,
+                )
+                .await
+                .map_err(|e| CasesError::Internal(e.to_string()))?;
+        }
+        let case = Case {
+            id: CaseId::new().0,
+            case_type_id: case_type.id.0,
+            submission_id: s.id.0,
+            file_id: file.id,
+            reference: file.reference.clone(),
+            title: format!("{service_title} – {}", s.reference),
+            status: initial.key.clone(),
+            phase: initial.phase.as_str().into(),
+            org_unit_id: case_type.input.org_unit.0,
+            assignee_id: None,
+            received_at: received,
+            deadline,
+            revision: 1,
+        };
+        if let Err(e) = self.store.insert_case(&mut tx, &case, now).await {
+            if e.is_unique_violation() {
+                // Made by a concurrent delivery meanwhile: that one counts.
+                drop(tx);
+                return self
+                    .store
+                    .case_of_submission(id)
+                    .await?
+                    .ok_or(CasesError::NotFound);
+            }
+            return Err(e.into());
+        }
+        self.store
+            .add_timeline(
+                &mut tx,
+                CaseId(case.id),
+                SYSTEM,
+                "received",
+                &initial.label,
+                now,
+            )
+            .await?;
+        record_in_tx(
+            &mut tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(
+                SYSTEM.to_owned(),
+                "case.created",
+                "case",
+                vec![case.id.to_string()],
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        Ok(case)
+    }
+
+    /// The open cases of a unit, soonest deadline first (staff of the unit).
+    pub async fn queue(&self, actor: &Actor, unit: OrgUnitId) -> Result<Vec<Case>, CasesError> {
+        if !(actor.is_system()
+            || actor.has_role_in(Role::Clerk, unit)
+            || actor.has_role_in(Role::Manager, unit))
+        {
+            return Err(CasesError::Forbidden);
+        }
+        Ok(self.store.queue(unit).await?)
+    }
+}
+
+/// Handles the `submission.received` job the forms context writes with
+/// every submission: makes its case (exactly once).
+pub struct CaseJobs {
+    /// The cases service.
+    pub cases: Arc<CasesService>,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for CaseJobs {
+    async fn run(&self, payload: Value) -> Result<(), JobError> {
+        let id = payload
+            .get("submission_id")
+            .and_then(Value::as_str)
+            .and_then(SubmissionId::parse)
+            .ok_or_else(|| JobError::Permanent("payload without submission_id".into()))?;
+        match self.cases.case_from_submission(id).await {
+            Ok(_) => Ok(()),
+            Err(e @ (CasesError::NotFound | CasesError::Invalid(_))) => {
+                Err(JobError::Permanent(e.to_string()))
+            }
+            // An admin can define the case type and retry the job.
+            Err(e @ CasesError::NoCaseType(_)) => Err(JobError::Permanent(e.to_string())),
+            Err(e) => Err(JobError::Retry(e.to_string())),
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Every submission becomes exactly one case, filed in the E-Akte with its
+//! data and attachments, even when the job is delivered twice.
+
+use base64::Engine;
+use kernel::{Actor, OrgUnitId, Role, SubmissionId};
+use reqwest::Method;
+use serde_json::{Value, json};
+use testkit::{TestApp, spawn_app};
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n";
+
+async fn submit(app: &TestApp, token: &str) -> Value {
+    let service = app
+        .app
+        .catalogue
+        .id_by_slug("bewohnerparkausweis")
+        .await
+        .expect("db")
+        .expect("service");
+    let res = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/services/{service}/submissions"),
+            Some(token),
+            Some(json!({"answers": {
+                "vorname": "Aylin", "nachname": "Yılmaz", "geburtsdatum": "1990-03-02",
+                "email": "aylin.yilmaz@example.org",
+                "adresse": {"street": "Marktplatz", "house_number": "1", "postcode": "51147", "city": "Musterstadt"},
+                "kennzeichen": "MU-AY 90", "fahrzeugart": "pkw", "halter": "yes",
+                "fahrzeugschein": {"name": "schein.pdf", "content_base64": base64::engine::general_purpose::STANDARD.encode(PDF)},
+                "zeitraum_von": "2027-01-01", "zeitraum_bis": "2027-12-31", "anzahl_jahre": "1",
+                "zustellung": ["portal"],
+            }})),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    res.json()
+}
+
+#[tokio::test]
+async fn every_submission_becomes_exactly_one_filed_case() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.api_token(&["submissions:write"]).await;
+    let submission = submit(&app, &token).await;
+    app.run_jobs().await;
+    assert_eq!(app.count("cases_case").await, 1);
+    let id = SubmissionId::parse(submission["id"].as_str().expect("id")).expect("uuid");
+    let case = app.app.cases.case_from_submission(id).await.expect("case");
+    let year = chrono::Datelike::year(&kernel::Clock::now(&app.clock));
+    assert_eq!(case.reference, records::file_reference("32.10", year, 1));
+    assert_eq!(case.status, "eingegangen");
+    assert_eq!(case.phase, "received");
+    assert!(case.deadline > case.received_at, "a deadline is set");
+    assert_eq!(app.count("records_file").await, 1);
+    assert_eq!(
+        app.count("records_document").await,
+        2,
+        "the data and the PDF"
+    );
+
+    // The job delivered again (after a crash, say): nothing new.
+    let mut tx = app.app.db.begin().await.expect("tx");
+    storage::jobs::enqueue(
+        &mut tx,
+        &app.clock,
+        storage::NewJob::new("submission.received", json!({"submission_id": id})),
+    )
+    .await
+    .expect("enqueue");
+    tx.commit().await.expect("commit");
+    app.run_jobs().await;
+    assert_eq!(app.count("cases_case").await, 1, "exactly once");
+    assert_eq!(app.count("records_file").await, 1);
+    assert_eq!(app.count("records_document").await, 2);
+    // Delivered concurrently: still one.
+    let (a, b) = tokio::join!(
+        app.app.cases.case_from_submission(id),
+        app.app.cases.case_from_submission(id)
+    );
+    assert_eq!(a.expect("a").id, case.id);
+    assert_eq!(b.expect("b").id, case.id);
+
+    // The next submission gets the next number of the same code and year.
+    submit(&app, &token).await;
+    app.run_jobs().await;
+    assert_eq!(app.count("cases_case").await, 2);
+
+    // The receiving unit's clerks see the queue; other units do not.
+    let unit = OrgUnitId(case.org_unit_id);
+    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(unit.0).fetch_one(pool).await).expect("unit code");
+    let id_clerk = app
+        .create_staff("sb-queue@musterstadt.example", &code, &[Role::Clerk])
+        .await;
+    let (acc, _) = app
+        .app
+        .identity
+        .account(&Actor::system("t"), id_clerk)
+        .await
+        .expect("acc");
+    let clerk = app.app.identity.actor_for(&acc).await.expect("actor");
+    let queue = app.app.cases.queue(&clerk, unit).await.expect("queue");
+    assert_eq!(queue.len(), 2);
+    assert!(
+        queue[0].deadline <= queue[1].deadline,
+        "soonest deadline first"
+    );
+    let other = app
+        .create_staff("sb-other@musterstadt.example", "0", &[Role::Hr])
+        .await;
+    let (acc, _) = app
+        .app
+        .identity
+        .account(&Actor::system("t"), other)
+        .await
+        .expect("acc");
+    let hr = app.app.identity.actor_for(&acc).await.expect("actor");
+    assert!(matches!(
+        app.app.cases.queue(&hr, unit).await,
+        Err(cases::CasesError::Forbidden)
+    ));
+}
