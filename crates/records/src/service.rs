@@ -229,7 +229,7 @@ impl RecordsService {
         }
         let node = self
             .store
-            .node_by_code(code)
+            .node_by_code_in(tx, code)
             .await?
             .ok_or_else(|| invalid("plan_code", "plan_code_unknown"))?;
         let now = self.clock.now();

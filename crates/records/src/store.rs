@@ -131,6 +131,19 @@ impl RecordsStore {
         Ok(row.map(PlanNode::from))
     }
 
+    /// The node with `code`, read in the caller's transaction (a second
+    /// pool connection could be unavailable while transactions hold them).
+    pub async fn node_by_code_in(
+        &self,
+        tx: &mut Tx,
+        code: &str,
+    ) -> Result<Option<PlanNode>, DbError> {
+        let row = on_tx!(tx, conn => sqlx::query_as::<_, NodeRow>(
+            "SELECT id, parent_id, code, title, retention_years, disposal FROM records_plan_node WHERE code = $1",
+        ).bind(code).fetch_optional(conn).await?);
+        Ok(row.map(PlanNode::from))
+    }
+
     /// Takes the next number of `code` in `year` (1 for the first). The row
     /// stays locked until the transaction ends, so concurrent files queue
     /// and a rollback returns the number.
