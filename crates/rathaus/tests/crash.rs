@@ -314,6 +314,32 @@ async fn acknowledged_submissions_and_attachments_survive_sigkill() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Every submission became exactly one case, including those whose job
+    // the killed process had claimed or not yet run.
+    let db = storage::Db::connect(&inst.database_url())
+        .await
+        .expect("db");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let count: i64 = storage::on_db!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM forms_submission").fetch_one(pool).await).expect("count");
+        let cases: i64 = storage::on_db!(&db, pool => sqlx::query_scalar("SELECT COUNT(DISTINCT submission_id) FROM cases_case").fetch_one(pool).await).expect("cases");
+        let all: i64 = storage::on_db!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases_case").fetch_one(pool).await).expect("cases");
+        assert_eq!(all, cases, "no submission has two cases");
+        if cases == count {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {count} submissions have a case",
+            cases
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (id, reference, _) in &acked {
+        let id = uuid::Uuid::parse_str(id).expect("uuid");
+        let n: i64 = storage::on_db!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases_case WHERE submission_id = $1").bind(id).fetch_one(pool).await).expect("case");
+        assert_eq!(n, 1, "submission {reference} has exactly one case");
+    }
     let verify = inst.cli(&["audit", "verify"]).expect("verify");
     assert!(
         verify.status.success(),
