@@ -503,6 +503,7 @@ describe('rathaus end to end', () => {
         '/arbeit/admin/api-tokens',
         '/arbeit/admin/jobs',
         '/arbeit/protokoll',
+        '/arbeit/vorgaenge',
         '/arbeit/admin/leistungen',
         '/arbeit/admin/leistungen/neu',
         '/arbeit/admin/leistungen/import',

@@ -8,6 +8,7 @@
 //! before.
 
 pub mod domain;
+pub mod http;
 pub mod service;
 pub mod store;
 

@@ -268,6 +268,120 @@ impl CasesService {
         Ok(case)
     }
 
+    fn may_work_on(actor: &Actor, unit: OrgUnitId) -> bool {
+        actor.has_role_in(Role::Clerk, unit) || actor.has_role_in(Role::Manager, unit)
+    }
+
+    /// The open cases of every unit the actor works for (clerk or
+    /// manager), soonest deadline first.
+    pub async fn my_queue(&self, actor: &Actor) -> Result<Vec<Case>, CasesError> {
+        let mut units: Vec<OrgUnitId> = actor
+            .grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::Clerk | Role::Manager))
+            .flat_map(|g| g.covers.iter().copied())
+            .collect();
+        units.sort_by_key(|u| u.0);
+        units.dedup();
+        let mut out = Vec::new();
+        for u in units {
+            out.extend(self.store.queue(u).await?);
+        }
+        out.sort_by(|a, b| {
+            a.deadline
+                .cmp(&b.deadline)
+                .then(a.reference.cmp(&b.reference))
+        });
+        if !out.is_empty() {
+            self.log
+                .record(vec![AuditEntry::new(
+                    actor.audit_label(),
+                    "case.listed",
+                    "case",
+                    out.iter().map(|c| c.id.to_string()).collect(),
+                )])
+                .await
+                .map_err(|e| CasesError::Internal(e.to_string()))?;
+        }
+        Ok(out)
+    }
+
+    /// A case with its type, documents and timeline, for staff of its unit;
+    /// the read is in the access log. Staff of other units get `Forbidden`
+    /// (and the attempt is logged too).
+    pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView, CasesError> {
+        let case = self.store.case(id).await?.ok_or(CasesError::NotFound)?;
+        let allowed = Self::may_work_on(actor, OrgUnitId(case.org_unit_id));
+        self.log
+            .record(vec![AuditEntry::new(
+                actor.audit_label(),
+                if allowed {
+                    "case.viewed"
+                } else {
+                    "case.view_refused"
+                },
+                "case",
+                vec![case.id.to_string()],
+            )])
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        if !allowed {
+            return Err(CasesError::Forbidden);
+        }
+        let case_type = self
+            .store
+            .case_type(kernel::CaseTypeId(case.case_type_id))
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        let documents = self
+            .records
+            .documents(RecordFileId(case.file_id))
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        let timeline = self.store.timeline(id).await?;
+        Ok(CaseView {
+            status_label: case_type
+                .input
+                .status(&case.status)
+                .map(|s| s.label.clone())
+                .unwrap_or_else(|| case.status.clone()),
+            case,
+            documents,
+            timeline,
+        })
+    }
+
+    /// The content of a document version of a case (staff of its unit).
+    pub async fn document(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        version: kernel::DocumentVersionId,
+    ) -> Result<(records::store::Version, bytes::Bytes), CasesError> {
+        let case = self.store.case(id).await?.ok_or(CasesError::NotFound)?;
+        if !Self::may_work_on(actor, OrgUnitId(case.org_unit_id)) {
+            return Err(CasesError::Forbidden);
+        }
+        let out = self
+            .records
+            .content_in_file(RecordFileId(case.file_id), version)
+            .await
+            .map_err(|e| match e {
+                records::RecordsError::NotFound => CasesError::NotFound,
+                other => CasesError::Internal(other.to_string()),
+            })?;
+        self.log
+            .record(vec![AuditEntry::new(
+                actor.audit_label(),
+                "document.viewed",
+                "case",
+                vec![case.id.to_string()],
+            )])
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        Ok(out)
+    }
+
     /// The open cases of a unit, soonest deadline first (staff of the unit).
     pub async fn queue(&self, actor: &Actor, unit: OrgUnitId) -> Result<Vec<Case>, CasesError> {
         if !(actor.is_system()
@@ -278,6 +392,19 @@ impl CasesService {
         }
         Ok(self.store.queue(unit).await?)
     }
+}
+
+/// A case as its page shows it.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    /// The case.
+    pub case: Case,
+    /// Label of its status.
+    pub status_label: String,
+    /// Documents of its file with their versions.
+    pub documents: Vec<records::store::DocumentWithVersions>,
+    /// What happened, oldest first.
+    pub timeline: Vec<crate::store::TimelineEntry>,
 }
 
 /// Handles the `submission.received` job the forms context writes with

@@ -172,4 +172,40 @@ impl CasesStore {
         .execute(conn).await?.rows_affected());
         Ok(())
     }
+
+    /// One case.
+    pub async fn case(&self, id: CaseId) -> Result<Option<Case>, DbError> {
+        let sql = format!("SELECT {CASE_COLS} FROM cases_case WHERE id = $1");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, Case>(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(pool).await?),
+        )
+    }
+
+    /// The case type with `id`.
+    pub async fn case_type(&self, id: CaseTypeId) -> Result<Option<CaseType>, DbError> {
+        let row = on_db!(&self.db, pool => sqlx::query_as::<_, TypeRow>(
+            "SELECT id, service_id, name, statuses, transitions, deadline_days, org_unit_id, plan_code FROM cases_case_type WHERE id = $1",
+        ).bind(id.0).fetch_optional(pool).await?);
+        Ok(row.map(CaseType::from))
+    }
+
+    /// The timeline of a case, oldest first.
+    pub async fn timeline(&self, id: CaseId) -> Result<Vec<TimelineEntry>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, TimelineEntry>(
+            "SELECT at, actor, kind, detail FROM cases_timeline WHERE case_id = $1 ORDER BY at, id",
+        ).bind(id.0).fetch_all(pool).await?))
+    }
+}
+
+/// An entry of a case's timeline.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (access-log label).
+    pub actor: String,
+    /// What kind of event (`received`, `status`, …).
+    pub kind: String,
+    /// Details shown.
+    pub detail: String,
 }

@@ -226,6 +226,10 @@ impl Application {
             .merge(identity::http::html::router(self.identity.clone()))
             .merge(catalogue::http::html::router(self.catalogue.clone()))
             .merge(forms::html::router(self.forms.clone()))
+            .merge(cases::http::router(cases::http::Pages {
+                cases: self.cases.clone(),
+                clock: self.clock.clone(),
+            }))
             .merge(forms::assistant::router(forms::assistant::Pages {
                 submissions: self.submissions.clone(),
                 catalogue: self.catalogue.clone(),

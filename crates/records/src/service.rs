@@ -480,4 +480,41 @@ impl RecordsService {
             .ok_or(RecordsError::NotFound)?;
         Ok(self.store.files_of(node.id).await?)
     }
+
+    /// The documents of a file with their versions. The caller (the cases
+    /// context) has checked that the actor may see the file.
+    pub async fn documents(
+        &self,
+        file: RecordFileId,
+    ) -> Result<Vec<crate::store::DocumentWithVersions>, RecordsError> {
+        Ok(self.store.documents_of(file).await?)
+    }
+
+    /// The content of a version when it belongs to `file` (the caller
+    /// checked the file), checked against its SHA-256.
+    pub async fn content_in_file(
+        &self,
+        file: RecordFileId,
+        version: DocumentVersionId,
+    ) -> Result<(Version, Bytes), RecordsError> {
+        let v = self
+            .store
+            .version(version)
+            .await?
+            .ok_or(RecordsError::NotFound)?;
+        if self
+            .store
+            .file_of_document(DocumentId(v.document_id))
+            .await?
+            != Some(file)
+        {
+            return Err(RecordsError::NotFound);
+        }
+        let bytes = self
+            .blobs
+            .get(&v.blob_key)
+            .await
+            .map_err(|e| RecordsError::Internal(e.to_string()))?;
+        Ok((v, bytes))
+    }
 }

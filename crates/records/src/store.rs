@@ -228,4 +228,48 @@ impl RecordsStore {
              FROM records_version WHERE id = $1",
         ).bind(id.0).fetch_optional(pool).await?))
     }
+
+    /// The documents of a file with their versions (oldest first).
+    pub async fn documents_of(
+        &self,
+        file: RecordFileId,
+    ) -> Result<Vec<DocumentWithVersions>, DbError> {
+        let docs: Vec<(Uuid, String)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT id, title FROM records_document WHERE file_id = $1 ORDER BY created_at, id",
+        ).bind(file.0).fetch_all(pool).await?);
+        let versions: Vec<Version> = on_db!(&self.db, pool => sqlx::query_as::<_, Version>(
+            "SELECT v.id, v.document_id, v.number, v.blob_key, v.sha256, v.media_type, v.size, v.file_name, v.author, v.note, v.created_at
+             FROM records_version v JOIN records_document d ON d.id = v.document_id WHERE d.file_id = $1 ORDER BY v.number",
+        ).bind(file.0).fetch_all(pool).await?);
+        Ok(docs
+            .into_iter()
+            .map(|(id, title)| DocumentWithVersions {
+                id,
+                title,
+                versions: versions
+                    .iter()
+                    .filter(|v| v.document_id == id)
+                    .cloned()
+                    .collect(),
+            })
+            .collect())
+    }
+}
+
+/// A document with its versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentWithVersions {
+    /// Id.
+    pub id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Versions, oldest first.
+    pub versions: Vec<Version>,
+}
+
+impl DocumentWithVersions {
+    /// The newest version.
+    pub fn latest(&self) -> Option<&Version> {
+        self.versions.last()
+    }
 }

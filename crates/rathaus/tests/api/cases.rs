@@ -120,3 +120,94 @@ async fn every_submission_becomes_exactly_one_filed_case() {
         Err(cases::CasesError::Forbidden)
     ));
 }
+
+#[tokio::test]
+async fn clerks_of_the_unit_work_the_case_on_their_pages_and_others_get_403() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.api_token(&["submissions:write"]).await;
+    let submission = submit(&app, &token).await;
+    app.run_jobs().await;
+    let id = SubmissionId::parse(submission["id"].as_str().expect("id")).expect("uuid");
+    let case = app.app.cases.case_from_submission(id).await.expect("case");
+    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit code");
+    app.create_staff("sb-parken@musterstadt.example", &code, &[Role::Clerk])
+        .await;
+    app.login_staff("sb-parken@musterstadt.example").await;
+    let queue = app.get("/arbeit/vorgaenge").await;
+    assert_eq!(queue.status, 200);
+    assert!(
+        queue.body.contains(&case.reference),
+        "the case is in the queue"
+    );
+    let page = app.get(&format!("/arbeit/vorgaenge/{}", case.id)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Eingegangen"));
+    assert!(page.body.contains("schein.pdf"));
+    let link = page
+        .between(
+            &format!("href=\"/arbeit/vorgaenge/{}/dokumente/", case.id),
+            "\"",
+        )
+        .expect("document link");
+    let doc = app
+        .get(&format!("/arbeit/vorgaenge/{}/dokumente/{link}", case.id))
+        .await;
+    assert_eq!(doc.status, 200);
+    let header = |name: &str| {
+        doc.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(
+        header("content-security-policy").starts_with("sandbox"),
+        "never active content"
+    );
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert!(
+        header("content-disposition").contains("filename"),
+        "{}",
+        header("content-disposition")
+    );
+    let unknown = app
+        .get(&format!(
+            "/arbeit/vorgaenge/{}/dokumente/{}",
+            case.id,
+            kernel::DocumentVersionId::new()
+        ))
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        app.get(&format!("/arbeit/vorgaenge/{}", kernel::CaseId::new()))
+            .await
+            .status,
+        404
+    );
+
+    let mut app = app;
+    app.new_browser();
+    app.create_staff("sb-kita@musterstadt.example", "0", &[Role::Hr])
+        .await;
+    app.login_staff("sb-kita@musterstadt.example").await;
+    assert!(
+        !app.get("/arbeit/vorgaenge")
+            .await
+            .body
+            .contains(&case.reference)
+    );
+    assert_eq!(
+        app.get(&format!("/arbeit/vorgaenge/{}", case.id))
+            .await
+            .status,
+        403
+    );
+    let refused: i64 = storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM storage_audit_log WHERE action = 'case.view_refused'").fetch_one(pool).await).expect("count");
+    app.app.log.flush().await.expect("flush");
+    let refused_after: i64 = storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM storage_audit_log WHERE action = 'case.view_refused'").fetch_one(pool).await).expect("count");
+    assert!(
+        refused.max(refused_after) >= 1,
+        "the refused read is in the access log"
+    );
+}

@@ -433,3 +433,18 @@ err-field_unknown = Diese Frage gibt es im Formular nicht.
 err-declaration_required = Bestätigen Sie die Erklärung, um den Antrag zu senden.
 err-prefill_choice_missing = Wählen Sie, ob wir Angaben aus Ihrem Konto übernehmen sollen.
 err-prefill_unknown = Diese Quelle für die Übernahme gibt es nicht (profile.… oder submission.<Feld>; eine Adresse nur in ein Adressfeld).
+
+## Cases (staff workplace)
+nav-cases = Vorgänge
+cases-title = Vorgänge
+cases-none = In den Eingängen Ihrer Organisationseinheiten liegt nichts.
+cases-queue-caption = Offene Vorgänge Ihrer Organisationseinheiten, die nächste Frist zuerst
+cases-reference = Aktenzeichen
+cases-subject = Betreff
+cases-received = Eingegangen
+cases-deadline = Frist
+cases-overdue = überfällig
+cases-status = Status
+cases-documents = Dokumente
+cases-version = Version
+cases-timeline = Verlauf

@@ -433,3 +433,18 @@ err-field_unknown = The form has no such question.
 err-declaration_required = Confirm the declaration to send the application.
 err-prefill_choice_missing = Choose whether we should use details from your account.
 err-prefill_unknown = There is no such prefill source (profile.… or submission.<field>; an address only into an address field).
+
+## Cases (staff workplace)
+nav-cases = Cases
+cases-title = Cases
+cases-none = There is nothing in the queues of your org units.
+cases-queue-caption = Open cases of your org units, soonest deadline first
+cases-reference = File reference
+cases-subject = Subject
+cases-received = Received
+cases-deadline = Deadline
+cases-overdue = overdue
+cases-status = Status
+cases-documents = Documents
+cases-version = Version
+cases-timeline = Timeline

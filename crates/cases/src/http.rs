@@ -1,0 +1,176 @@
+//! The staff workplace's case pages: the queue of the units one works for
+//! (soonest deadline first, overdue marked) and the case page with status,
+//! deadline, documents and timeline; documents open from there.
+
+use crate::service::{CaseView, CasesError, CasesService};
+use crate::store::Case;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use identity::http::auth::StaffUser;
+use kernel::{CaseId, Clock, DocumentVersionId};
+use std::sync::Arc;
+use web::{AppError, PageCtx};
+
+impl From<CasesError> for AppError {
+    fn from(e: CasesError) -> AppError {
+        match e {
+            CasesError::Invalid(errors) => AppError::Invalid {
+                detail: "Fix the fields named.".into(),
+                errors,
+            },
+            CasesError::Forbidden => AppError::Forbidden,
+            CasesError::NotFound => AppError::NotFound,
+            CasesError::NoCaseType(s) => AppError::Conflict(s),
+            CasesError::Db(e) => AppError::internal(e),
+            CasesError::Internal(e) => AppError::internal(e),
+        }
+    }
+}
+
+/// State of the case pages.
+#[derive(Clone)]
+pub struct Pages {
+    /// Cases.
+    pub cases: Arc<CasesService>,
+    /// The clock (what is overdue).
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The case pages.
+pub fn router(pages: Pages) -> Router {
+    Router::new()
+        .route("/arbeit/vorgaenge", get(queue))
+        .route("/arbeit/vorgaenge/{id}", get(case_page))
+        .route("/arbeit/vorgaenge/{id}/dokumente/{version}", get(document))
+        .with_state(pages)
+}
+
+/// A row of the queue.
+struct Row {
+    case: Case,
+    overdue: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "case_queue.html")]
+struct QueuePage {
+    ctx: PageCtx,
+    rows: Vec<Row>,
+}
+
+async fn queue(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+) -> Result<QueuePage, AppError> {
+    let now = p.clock.now();
+    let rows = p
+        .cases
+        .my_queue(&actor)
+        .await?
+        .into_iter()
+        .map(|case| Row {
+            overdue: case.deadline < now,
+            case,
+        })
+        .collect();
+    Ok(QueuePage { ctx, rows })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "case_page.html")]
+struct CasePage {
+    ctx: PageCtx,
+    view: CaseView,
+    overdue: bool,
+}
+
+fn case_id(s: &str) -> Result<CaseId, AppError> {
+    CaseId::parse(s).ok_or(AppError::NotFound)
+}
+
+async fn case_page(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+) -> Result<CasePage, AppError> {
+    let view = p.cases.case_view(&actor, case_id(&id)?).await?;
+    Ok(CasePage {
+        overdue: view.case.deadline < p.clock.now() && view.case.phase != "closed",
+        view,
+        ctx,
+    })
+}
+
+/// Serves a version so that nothing uploaded runs as active content on
+/// this origin: the declared type is the one detected from the content,
+/// `nosniff`, a sandboxing CSP; PDFs and images open inline, everything
+/// else downloads under its original name.
+async fn document(
+    State(p): State<Pages>,
+    StaffUser(actor, _): StaffUser,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let version = DocumentVersionId::parse(&version).ok_or(AppError::NotFound)?;
+    let (v, bytes) = p.cases.document(&actor, case_id(&id)?, version).await?;
+    let inline = v.media_type == "application/pdf" || v.media_type.starts_with("image/");
+    let safe_name: String = v
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = url_encode(&v.file_name);
+    let disposition = format!(
+        "{}; filename=\"{safe_name}\"; filename*=UTF-8''{encoded}",
+        if inline { "inline" } else { "attachment" }
+    );
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&v.media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(d) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, d);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        ),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(res)
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
