@@ -26,6 +26,9 @@ impl From<CasesError> for AppError {
             CasesError::Forbidden => AppError::Forbidden,
             CasesError::NotFound => AppError::NotFound,
             CasesError::NoCaseType(s) => AppError::Conflict(s),
+            CasesError::Stale => AppError::Conflict(
+                "Someone changed the case meanwhile. Reload the page and try again.".into(),
+            ),
             CasesError::Db(e) => AppError::internal(e),
             CasesError::Internal(e) => AppError::internal(e),
         }
@@ -46,6 +49,11 @@ pub fn router(pages: Pages) -> Router {
     Router::new()
         .route("/arbeit/vorgaenge", get(queue))
         .route("/arbeit/vorgaenge/{id}", get(case_page))
+        .route(
+            "/arbeit/vorgaenge/{id}/uebernehmen",
+            axum::routing::post(claim),
+        )
+        .route("/arbeit/vorgaenge/{id}/status", axum::routing::post(status))
         .route("/arbeit/vorgaenge/{id}/dokumente/{version}", get(document))
         .with_state(pages)
 }
@@ -88,6 +96,9 @@ struct CasePage {
     ctx: PageCtx,
     view: CaseView,
     overdue: bool,
+    next: Vec<(String, String)>,
+    mine: bool,
+    errors: kernel::FieldErrors,
 }
 
 fn case_id(s: &str) -> Result<CaseId, AppError> {
@@ -100,12 +111,69 @@ async fn case_page(
     StaffUser(actor, _): StaffUser,
     Path(id): Path<String>,
 ) -> Result<CasePage, AppError> {
-    let view = p.cases.case_view(&actor, case_id(&id)?).await?;
+    page(&p, ctx, &actor, case_id(&id)?, kernel::FieldErrors::new()).await
+}
+
+async fn page(
+    p: &Pages,
+    ctx: PageCtx,
+    actor: &kernel::Actor,
+    id: CaseId,
+    errors: kernel::FieldErrors,
+) -> Result<CasePage, AppError> {
+    let view = p.cases.case_view(actor, id).await?;
+    let next = p.cases.next_statuses(&view.case).await?;
     Ok(CasePage {
         overdue: view.case.deadline < p.clock.now() && view.case.phase != "closed",
+        mine: view.case.assignee_id.is_some()
+            && view.case.assignee_id == actor.account.map(|a| a.0),
+        next,
         view,
         ctx,
+        errors,
     })
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ChangeForm {
+    #[serde(default)]
+    revision: i64,
+    #[serde(default)]
+    status: String,
+}
+
+async fn claim(
+    State(p): State<Pages>,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): web::CsrfForm<ChangeForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    p.cases.claim(&actor, id, form.revision).await?;
+    Ok(axum::response::Redirect::to(&format!("/arbeit/vorgaenge/{id}")).into_response())
+}
+
+async fn status(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): web::CsrfForm<ChangeForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    match p
+        .cases
+        .change_status(&actor, id, &form.status, form.revision)
+        .await
+    {
+        Ok(_) => {
+            Ok(axum::response::Redirect::to(&format!("/arbeit/vorgaenge/{id}")).into_response())
+        }
+        Err(CasesError::Invalid(errors)) => {
+            Ok(web::unprocessable(page(&p, ctx, &actor, id, errors).await?))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Serves a version so that nothing uploaded runs as active content on

@@ -29,6 +29,9 @@ pub enum CasesError {
     /// Unknown.
     #[error("not found")]
     NotFound,
+    /// Someone changed the case meanwhile; reload and try again.
+    #[error("the case was changed meanwhile; reload it")]
+    Stale,
     /// The service of the submission has no case type yet.
     #[error("the service {0} has no case type; an admin must define one")]
     NoCaseType(String),
@@ -349,6 +352,117 @@ impl CasesService {
             documents,
             timeline,
         })
+    }
+
+    async fn change(
+        &self,
+        actor: &Actor,
+        mut case: Case,
+        kind: &str,
+        detail: &str,
+    ) -> Result<Case, CasesError> {
+        let now = self.clock.now();
+        let mut tx = self.store.db().begin().await?;
+        if !self.store.update_case(&mut tx, &case, now).await? {
+            return Err(CasesError::Stale);
+        }
+        self.store
+            .add_timeline(
+                &mut tx,
+                CaseId(case.id),
+                &actor.audit_label(),
+                kind,
+                detail,
+                now,
+            )
+            .await?;
+        record_in_tx(
+            &mut tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(
+                actor.audit_label(),
+                &format!("case.{kind}"),
+                "case",
+                vec![case.id.to_string()],
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        case.revision += 1;
+        Ok(case)
+    }
+
+    async fn editable(&self, actor: &Actor, id: CaseId, revision: i64) -> Result<Case, CasesError> {
+        let case = self.store.case(id).await?.ok_or(CasesError::NotFound)?;
+        if !Self::may_work_on(actor, OrgUnitId(case.org_unit_id)) || actor.account.is_none() {
+            return Err(CasesError::Forbidden);
+        }
+        if case.revision != revision {
+            return Err(CasesError::Stale);
+        }
+        Ok(case)
+    }
+
+    /// The clerk takes the case over (it leaves the team queue's
+    /// unassigned part). `revision` is the one the clerk saw.
+    pub async fn claim(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        revision: i64,
+    ) -> Result<Case, CasesError> {
+        let mut case = self.editable(actor, id, revision).await?;
+        case.assignee_id = actor.account.map(|a| a.0);
+        self.change(
+            actor,
+            case,
+            "claimed",
+            &format!("Übernommen von {}", actor.name),
+        )
+        .await
+    }
+
+    /// Moves the case to another status, only along the case type's
+    /// transitions.
+    pub async fn change_status(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        to: &str,
+        revision: i64,
+    ) -> Result<Case, CasesError> {
+        let mut case = self.editable(actor, id, revision).await?;
+        let case_type = self
+            .store
+            .case_type(kernel::CaseTypeId(case.case_type_id))
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        let target = case_type.input.status(to).cloned();
+        let Some(target) = target.filter(|_| case_type.input.allows(&case.status, to)) else {
+            let mut e = FieldErrors::new();
+            e.add("status", "transition_invalid");
+            return Err(CasesError::Invalid(e));
+        };
+        case.status = target.key.clone();
+        case.phase = target.phase.as_str().into();
+        self.change(actor, case, "status", &target.label).await
+    }
+
+    /// The statuses a case may move to next: (key, label).
+    pub async fn next_statuses(&self, case: &Case) -> Result<Vec<(String, String)>, CasesError> {
+        let t = self
+            .store
+            .case_type(kernel::CaseTypeId(case.case_type_id))
+            .await?
+            .ok_or(CasesError::NotFound)?;
+        Ok(t.input
+            .transitions
+            .iter()
+            .filter(|tr| tr.from == case.status)
+            .filter_map(|tr| t.input.status(&tr.to))
+            .map(|s| (s.key.clone(), s.label.clone()))
+            .collect())
     }
 
     /// The content of a document version of a case (staff of its unit).

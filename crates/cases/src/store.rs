@@ -173,6 +173,23 @@ impl CasesStore {
         Ok(())
     }
 
+    /// Changes status, phase and assignee when the case still has
+    /// `revision` (optimistic locking); false when someone changed it
+    /// meanwhile.
+    pub async fn update_case(
+        &self,
+        tx: &mut Tx,
+        c: &Case,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE cases_case SET status = $3, phase = $4, assignee_id = $5, revision = revision + 1, updated_at = $6
+             WHERE id = $1 AND revision = $2",
+        ).bind(c.id).bind(c.revision).bind(&c.status).bind(&c.phase).bind(c.assignee_id).bind(now)
+        .execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
     /// One case.
     pub async fn case(&self, id: CaseId) -> Result<Option<Case>, DbError> {
         let sql = format!("SELECT {CASE_COLS} FROM cases_case WHERE id = $1");

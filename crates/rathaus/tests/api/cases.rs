@@ -186,6 +186,55 @@ async fn clerks_of_the_unit_work_the_case_on_their_pages_and_others_get_403() {
         404
     );
 
+    // Claim, then move along the case type's transitions only.
+    let base = format!("/arbeit/vorgaenge/{}", case.id);
+    let claimed = app
+        .post_form(&format!("{base}/uebernehmen"), &[("revision", "1")])
+        .await;
+    assert_eq!(claimed.status, 303);
+    assert!(
+        app.get(&base)
+            .await
+            .body
+            .contains("Sie bearbeiten diesen Vorgang")
+    );
+    let stale = app
+        .post_form(
+            &format!("{base}/status"),
+            &[("revision", "1"), ("status", "in_bearbeitung")],
+        )
+        .await;
+    assert_eq!(
+        stale.status, 409,
+        "a stale edit is refused with a reload message"
+    );
+    assert!(stale.body.contains("neu"), "{}", stale.body);
+    let jump = app
+        .post_form(
+            &format!("{base}/status"),
+            &[("revision", "2"), ("status", "abgeschlossen")],
+        )
+        .await;
+    assert_eq!(jump.status, 422, "not a transition of the case type");
+    assert!(jump.body.contains("href=\"#status\""));
+    let moved = app
+        .post_form(
+            &format!("{base}/status"),
+            &[("revision", "2"), ("status", "in_bearbeitung")],
+        )
+        .await;
+    assert_eq!(moved.status, 303);
+    let after = app.get(&base).await;
+    assert!(
+        after
+            .body
+            .contains("id=\"current-status\">Wird bearbeitet<")
+    );
+    assert!(
+        after.body.contains("Übernommen von"),
+        "the timeline shows it"
+    );
+
     let mut app = app;
     app.new_browser();
     app.create_staff("sb-kita@musterstadt.example", "0", &[Role::Hr])
