@@ -342,7 +342,13 @@ impl CasesService {
             .await
             .map_err(|e| CasesError::Internal(e.to_string()))?;
         let timeline = self.store.timeline(id).await?;
+        let answers = self
+            .submissions
+            .answers_view(actor, SubmissionId(case.submission_id))
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
         Ok(CaseView {
+            answers,
             status_label: case_type
                 .input
                 .status(&case.status)
@@ -519,6 +525,8 @@ pub struct CaseView {
     pub documents: Vec<records::store::DocumentWithVersions>,
     /// What happened, oldest first.
     pub timeline: Vec<crate::store::TimelineEntry>,
+    /// The applicant's answers as the form asked them.
+    pub answers: Vec<forms::view::SummaryRow>,
 }
 
 /// Handles the `submission.received` job the forms context writes with

@@ -1018,6 +1018,23 @@ impl SubmissionService {
         Ok((s, true))
     }
 
+    /// A submission's answers as the form asked them (question, answer
+    /// lines), for staff working on its case; the read is access-logged.
+    pub async fn answers_view(
+        &self,
+        actor: &Actor,
+        id: SubmissionId,
+    ) -> Result<Vec<crate::view::SummaryRow>, FormsError> {
+        let s = self.submission(actor, id).await?;
+        let def = self
+            .versions
+            .version(s.version)
+            .await?
+            .ok_or(FormsError::NotFound)?
+            .definition;
+        Ok(crate::view::summary(&def, &s.answers, "Ja", "Nein"))
+    }
+
     /// One submission for staff and integrations with `submissions:read`;
     /// the view is access-logged.
     pub async fn submission(

@@ -144,6 +144,11 @@ async fn clerks_of_the_unit_work_the_case_on_their_pages_and_others_get_403() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Eingegangen"));
     assert!(page.body.contains("schein.pdf"));
+    assert!(
+        page.body.contains("MU-AY 90"),
+        "the applicant's answers as the form asked them"
+    );
+    assert!(page.body.contains("Art des Fahrzeugs") && page.body.contains("Pkw"));
     let link = page
         .between(
             &format!("href=\"/arbeit/vorgaenge/{}/dokumente/", case.id),

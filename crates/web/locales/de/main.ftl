@@ -454,3 +454,4 @@ cases-assigned-me = Sie bearbeiten diesen Vorgang.
 cases-assigned-other = Jemand anderes bearbeitet diesen Vorgang.
 cases-next-status = Nächster Status
 cases-change-status = Status ändern
+cases-answers = Angaben im Antrag

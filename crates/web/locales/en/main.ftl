@@ -454,3 +454,4 @@ cases-assigned-me = You are working on this case.
 cases-assigned-other = Someone else is working on this case.
 cases-next-status = Next status
 cases-change-status = Change status
+cases-answers = Answers in the application
