@@ -48,6 +48,7 @@ pub struct Pages {
 pub fn router(pages: Pages) -> Router {
     Router::new()
         .route("/arbeit/vorgaenge", get(queue))
+        .route("/konto/vorgaenge", get(citizen_cases))
         .route("/arbeit/vorgaenge/{id}", get(case_page))
         .route(
             "/arbeit/vorgaenge/{id}/uebernehmen",
@@ -241,4 +242,22 @@ fn url_encode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "citizen_cases.html")]
+struct CitizenCasesPage {
+    ctx: PageCtx,
+    cases: Vec<crate::service::CitizenCase>,
+}
+
+async fn citizen_cases(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    identity::http::auth::CitizenUser(actor, _): identity::http::auth::CitizenUser,
+) -> Result<CitizenCasesPage, AppError> {
+    Ok(CitizenCasesPage {
+        cases: p.cases.citizen_cases(&actor).await?,
+        ctx,
+    })
 }

@@ -502,6 +502,50 @@ impl CasesService {
         Ok(out)
     }
 
+    /// The citizen's own cases: for each submission with a case, the
+    /// reference number, the plain-language status and the status history
+    /// (no internal notes); newest first.
+    pub async fn citizen_cases(&self, actor: &Actor) -> Result<Vec<CitizenCase>, CasesError> {
+        let (_, submissions) = self.submissions.mine(actor).await.map_err(|e| match e {
+            forms::service::FormsError::Forbidden => CasesError::Forbidden,
+            other => CasesError::Internal(other.to_string()),
+        })?;
+        let mut out = Vec::new();
+        for (s, title) in submissions {
+            let Some(case) = self.store.case_of_submission(s.id).await? else {
+                out.push(CitizenCase {
+                    reference: s.reference,
+                    title,
+                    status: None,
+                    history: Vec::new(),
+                });
+                continue;
+            };
+            let case_type = self
+                .store
+                .case_type(kernel::CaseTypeId(case.case_type_id))
+                .await?
+                .ok_or(CasesError::NotFound)?;
+            let history = self
+                .store
+                .timeline(CaseId(case.id))
+                .await?
+                .into_iter()
+                .filter(|t| t.kind == "received" || t.kind == "status")
+                .collect();
+            out.push(CitizenCase {
+                reference: s.reference,
+                title,
+                status: case_type
+                    .input
+                    .status(&case.status)
+                    .map(|st| st.label.clone()),
+                history,
+            });
+        }
+        Ok(out)
+    }
+
     /// The open cases of a unit, soonest deadline first (staff of the unit).
     pub async fn queue(&self, actor: &Actor, unit: OrgUnitId) -> Result<Vec<Case>, CasesError> {
         if !(actor.is_system()
@@ -512,6 +556,19 @@ impl CasesService {
         }
         Ok(self.store.queue(unit).await?)
     }
+}
+
+/// A citizen's view of their case: no internal data.
+#[derive(Debug, Clone)]
+pub struct CitizenCase {
+    /// The reference number of the submission.
+    pub reference: String,
+    /// The service.
+    pub title: String,
+    /// Plain-language status; none while the case is being created.
+    pub status: Option<String>,
+    /// Status history (received and status changes only).
+    pub history: Vec<crate::store::TimelineEntry>,
 }
 
 /// A case as its page shows it.

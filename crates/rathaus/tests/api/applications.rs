@@ -27,7 +27,7 @@ async fn demo() -> TestApp {
 
 /// Starts the Bewohnerparkausweis; returns the draft id and where the
 /// start redirected to.
-async fn start(app: &TestApp) -> (String, String) {
+pub(crate) async fn start(app: &TestApp) -> (String, String) {
     let page = app
         .post_form("/leistungen/bewohnerparkausweis/antrag", &[])
         .await;
@@ -70,7 +70,7 @@ async fn step2(app: &TestApp, id: &str) -> Page {
     .await
 }
 
-async fn fill_all(app: &TestApp, id: &str) {
+pub(crate) async fn fill_all(app: &TestApp, id: &str) {
     let p = step(app, id, 1, &STEP1).await;
     assert_eq!(p.status, 303, "step 1: {}", p.body);
     let p = step2(app, id).await;

@@ -265,3 +265,93 @@ async fn clerks_of_the_unit_work_the_case_on_their_pages_and_others_get_403() {
         "the refused read is in the access log"
     );
 }
+
+#[tokio::test]
+async fn the_citizen_follows_the_status_of_their_case_without_internal_details() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    app.login_citizen("erika.mustermann@example.org").await;
+    let empty = app.get("/konto/vorgaenge").await;
+    assert_eq!(empty.status, 200);
+    assert!(empty.body.contains("noch keine Anträge"));
+    let (draft, to) = crate::applications::start(&app).await;
+    app.post_form(&to, &[("prefill", "no")]).await;
+    crate::applications::fill_all(&app, &draft).await;
+    let sent = app
+        .post_form(
+            &format!("/antrag/{draft}/absenden"),
+            &[("declaration", "yes")],
+        )
+        .await;
+    assert_eq!(sent.status, 303);
+    let before = app.get("/konto/vorgaenge").await;
+    assert!(
+        before.body.contains("Eingegangen, wird zugeordnet"),
+        "before the job ran"
+    );
+    app.run_jobs().await;
+    let received = app.get("/konto/vorgaenge").await;
+    assert!(
+        received
+            .body
+            .contains("<strong class=\"rh-case-status\">Eingegangen</strong>")
+    );
+
+    // A clerk takes it over and starts working on it.
+    let case_id: uuid::Uuid = storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT id FROM cases_case").fetch_one(pool).await).expect("case");
+    let case = app
+        .app
+        .cases
+        .case_view(&Actor::system("t"), kernel::CaseId(case_id))
+        .await
+        .expect("view")
+        .case;
+    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit code");
+    let clerk_id = app
+        .create_staff("sb-status@musterstadt.example", &code, &[Role::Clerk])
+        .await;
+    let (acc, _) = app
+        .app
+        .identity
+        .account(&Actor::system("t"), clerk_id)
+        .await
+        .expect("acc");
+    let clerk = app.app.identity.actor_for(&acc).await.expect("actor");
+    let claimed = app
+        .app
+        .cases
+        .claim(&clerk, kernel::CaseId(case_id), 1)
+        .await
+        .expect("claim");
+    app.app
+        .cases
+        .change_status(
+            &clerk,
+            kernel::CaseId(case_id),
+            "in_bearbeitung",
+            claimed.revision,
+        )
+        .await
+        .expect("status");
+    let now = app.get("/konto/vorgaenge").await;
+    assert!(
+        now.body
+            .contains("<strong class=\"rh-case-status\">Wird bearbeitet</strong>")
+    );
+    assert!(
+        !now.body.contains("Übernommen von"),
+        "no internal entries for the citizen"
+    );
+    assert!(
+        !now.body.contains(&case.reference),
+        "no internal file reference either"
+    );
+
+    let mut app = app;
+    app.new_browser();
+    assert_eq!(
+        app.get("/konto/vorgaenge").await.status,
+        303,
+        "log in first"
+    );
+}

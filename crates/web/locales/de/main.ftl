@@ -455,3 +455,5 @@ cases-assigned-other = Jemand anderes bearbeitet diesen Vorgang.
 cases-next-status = Nächster Status
 cases-change-status = Status ändern
 cases-answers = Angaben im Antrag
+citizen-cases-title = Stand meiner Anträge
+citizen-case-pending = Eingegangen, wird zugeordnet

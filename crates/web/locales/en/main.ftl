@@ -455,3 +455,5 @@ cases-assigned-other = Someone else is working on this case.
 cases-next-status = Next status
 cases-change-status = Change status
 cases-answers = Answers in the application
+citizen-cases-title = Status of my applications
+citizen-case-pending = Received, being assigned
