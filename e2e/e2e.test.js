@@ -747,6 +747,10 @@ describe('rathaus end to end', () => {
     await goto(page, '/konto/einwilligungen');
     assert.match(clean(await page.textContent('main')), /Bewohnerparkausweis/);
     await checkPage(page);
+    // The status of the case the submission became (plain language).
+    await goto(page, '/konto/vorgaenge');
+    assert.match(clean(await page.textContent('main')), new RegExp(reference));
+    await checkPage(page);
   }
 
   test(
