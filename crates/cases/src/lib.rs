@@ -7,6 +7,7 @@
 //! case in the unit's queue; a repeated delivery finds the case made
 //! before.
 
+pub mod api;
 pub mod domain;
 pub mod http;
 pub mod service;

@@ -47,7 +47,7 @@ impl From<TypeRow> for CaseType {
 }
 
 /// A case.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Case {
     /// Id.
     pub id: Uuid,
@@ -215,7 +215,7 @@ impl CasesStore {
 }
 
 /// An entry of a case's timeline.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TimelineEntry {
     /// When.
     pub at: DateTime<Utc>,

@@ -328,7 +328,7 @@ pub fn remove_item(answers: &mut Answers, group: &str, index: usize) {
 }
 
 /// A row of "check your answers".
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct SummaryRow {
     /// The question.
     pub label: String,

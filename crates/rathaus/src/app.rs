@@ -60,7 +60,7 @@ pub struct Application {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "rathaus API", description = "JSON API of rathaus, the open-source digital city hall. Authenticate with `Authorization: Bearer <token>` (API tokens are created by admins) or a staff session. Errors are application/problem+json (RFC 9457).", license(name = "EUPL-1.2")),
-    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Versions of the online forms of services"), (name = "operations", description = "Jobs and the access log"))
+    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Online forms of services, their versions and submissions"), (name = "records", description = "The E-Akte: file plan"), (name = "cases", description = "Cases: queue, case, claim, status"), (name = "operations", description = "Jobs and the access log"))
 )]
 struct ApiDoc;
 
@@ -208,6 +208,8 @@ impl Application {
             .merge(catalogue::http::api::router(self.catalogue.clone()))
             .merge(forms::api::router(self.forms.clone()))
             .merge(forms::api::submissions_router(self.submissions.clone()))
+            .merge(records::api::router(self.records.clone()))
+            .merge(cases::api::router(self.cases.clone()))
             .merge(ops::api_router(self.clone()))
             .split_for_parts();
         let mut doc = ApiDoc::openapi();

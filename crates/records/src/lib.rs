@@ -10,6 +10,7 @@
 //! the next number; the database refuses updates); a version's blob is
 //! durable before its row commits.
 
+pub mod api;
 pub mod domain;
 pub mod service;
 pub mod store;

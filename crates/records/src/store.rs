@@ -257,7 +257,7 @@ impl RecordsStore {
 }
 
 /// A document with its versions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DocumentWithVersions {
     /// Id.
     pub id: Uuid,

@@ -191,6 +191,31 @@ async fn clerks_of_the_unit_work_the_case_on_their_pages_and_others_get_403() {
         404
     );
 
+    // The API answers the same.
+    let api_queue = app.api(Method::GET, "/api/v1/cases", None, None).await;
+    assert_eq!(api_queue.status, 200, "{}", api_queue.body);
+    assert_eq!(
+        api_queue.json()[0]["reference"],
+        Value::String(case.reference.clone())
+    );
+    let detail = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{}", case.id),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(detail.status, 200);
+    let detail = detail.json();
+    assert_eq!(detail["status_label"], "Eingegangen");
+    assert_eq!(detail["documents"].as_array().map(Vec::len), Some(2));
+    assert!(
+        detail["answers"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|r| r["label"] == "Kennzeichen"))
+    );
+
     // Claim, then move along the case type's transitions only.
     let base = format!("/arbeit/vorgaenge/{}", case.id);
     let claimed = app

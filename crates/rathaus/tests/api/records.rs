@@ -237,3 +237,61 @@ async fn a_new_version_never_overwrites_an_old_one() {
         Err(RecordsError::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn the_file_plan_api_reads_and_imports_all_or_nothing() {
+    let app = demo().await;
+    let token = app.api_token(&["catalogue:write"]).await;
+    let plan = app
+        .api(
+            reqwest::Method::GET,
+            "/api/v1/file-plan",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    assert!(
+        plan.json()
+            .as_array()
+            .is_some_and(|a| a.iter().any(|n| n["code"] == "67.10"))
+    );
+    let export = app
+        .api(
+            reqwest::Method::GET,
+            "/api/v1/file-plan/export",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(export.json()["format"], "rathaus-fileplan/1");
+    // The token's admin is no records office: import refused.
+    let denied = app
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/file-plan",
+            Some(&token),
+            Some(export.json()),
+        )
+        .await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(
+        app.api(reqwest::Method::GET, "/api/v1/file-plan", None, None)
+            .await
+            .status,
+        401
+    );
+    let broken = app
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/file-plan",
+            Some(&token),
+            Some(serde_json::json!({"format": "rathaus-fileplan/1", "nodes": [{"code": "9.9.", "title": "", "retention_years": 1, "disposal": "shred"}]})),
+        )
+        .await;
+    assert_eq!(
+        broken.status, 400,
+        "unknown disposal is refused: {}",
+        broken.body
+    );
+}
