@@ -1,6 +1,7 @@
 //! Case types and their rules, without I/O.
 
 use chrono::{Datelike, NaiveDate, Weekday};
+use holiday_de::GermanRegion;
 use kernel::{FieldErrors, OrgUnitId, ServiceId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -192,14 +193,39 @@ pub fn check_case_type(t: &CaseTypeInput) -> FieldErrors {
     e
 }
 
-/// The day `n` working days after `start` (Monday to Friday). Public
-/// holidays of the federal state are not counted yet (see the issue note).
-pub fn add_working_days(start: NaiveDate, n: i64) -> NaiveDate {
+/// The federal state whose public holidays are not working days, from its
+/// ISO 3166-2 code (`NW`, `BY`, …).
+pub fn federal_state(code: &str) -> Option<GermanRegion> {
+    use GermanRegion::*;
+    Some(match code.trim().to_ascii_uppercase().as_str() {
+        "BW" => BadenWuerttemberg,
+        "BY" => Bayern,
+        "BE" => Berlin,
+        "BB" => Brandenburg,
+        "HB" => Bremen,
+        "HH" => Hamburg,
+        "HE" => Hessen,
+        "MV" => MechlenburgVorpommern,
+        "NI" => Niedersachsen,
+        "NW" => NordrheinWestfalen,
+        "RP" => RheinlandPfalz,
+        "SL" => Saarland,
+        "SN" => Sachsen,
+        "ST" => SachsenAnhalt,
+        "SH" => SchleswigHolstein,
+        "TH" => Thueringen,
+        _ => return None,
+    })
+}
+
+/// The day `n` working days after `start`: Monday to Friday, without the
+/// public holidays of the federal state (§ 31 VwVfG).
+pub fn add_working_days(start: NaiveDate, n: i64, state: GermanRegion) -> NaiveDate {
     let mut day = start;
     let mut left = n;
     while left > 0 {
         day = day.succ_opt().unwrap_or(day);
-        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !state.is_holiday(day) {
             left -= 1;
         }
     }
@@ -230,15 +256,23 @@ mod tests {
     }
 
     #[test]
-    fn working_days_skip_weekends() {
-        let friday = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    fn working_days_skip_weekends_and_the_states_holidays() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let nw = federal_state("NW").unwrap();
         assert_eq!(
-            add_working_days(friday, 1),
-            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+            add_working_days(d(11, 27), 1, nw),
+            d(11, 30),
+            "Friday + 1 = Monday"
         );
+        assert_eq!(add_working_days(d(11, 27), 5, nw), d(12, 4));
+        // Christmas: 25 and 26 December are holidays everywhere.
+        assert_eq!(add_working_days(d(12, 23), 2, nw), d(12, 28));
+        // Corpus Christi (4 June 2026) is a holiday in NRW, not in Berlin.
+        assert_eq!(add_working_days(d(6, 3), 1, nw), d(6, 5));
         assert_eq!(
-            add_working_days(friday, 5),
-            NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()
+            add_working_days(d(6, 3), 1, federal_state("be").unwrap()),
+            d(6, 4)
         );
+        assert!(federal_state("XX").is_none());
     }
 }

@@ -52,6 +52,7 @@ pub struct CasesService {
     catalogue: Arc<catalogue::CatalogueService>,
     clock: Arc<dyn Clock>,
     log: AccessLog,
+    state: holiday_de::GermanRegion,
 }
 
 /// Every file in the answers (also inside groups): (field path, value).
@@ -90,6 +91,7 @@ impl CasesService {
         catalogue: Arc<catalogue::CatalogueService>,
         clock: Arc<dyn Clock>,
         log: AccessLog,
+        state: holiday_de::GermanRegion,
     ) -> Self {
         CasesService {
             store,
@@ -98,6 +100,7 @@ impl CasesService {
             catalogue,
             clock,
             log,
+            state,
         }
     }
 
@@ -177,7 +180,11 @@ impl CasesService {
             .await
             .map_err(|e| CasesError::Internal(e.to_string()))?;
         let received = s.submitted_at;
-        let deadline_day = add_working_days(received.date_naive(), case_type.input.deadline_days);
+        let deadline_day = add_working_days(
+            received.date_naive(),
+            case_type.input.deadline_days,
+            self.state,
+        );
         let deadline = Utc.from_utc_datetime(
             &deadline_day.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()),
         );

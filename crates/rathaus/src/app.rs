@@ -174,6 +174,12 @@ impl Application {
             clock.clone(),
             log.clone(),
         ));
+        let state = cases::domain::federal_state(&settings.cases.federal_state).ok_or_else(|| {
+            anyhow::anyhow!(
+                "cases.federal_state = {:?} is not a German federal state; use its ISO 3166-2 code (BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH)",
+                settings.cases.federal_state
+            )
+        })?;
         let cases = Arc::new(cases::CasesService::new(
             cases::store::CasesStore::new(db.clone()),
             records.clone(),
@@ -181,6 +187,7 @@ impl Application {
             catalogue.clone(),
             clock.clone(),
             log.clone(),
+            state,
         ));
         case_jobs.bind(Arc::new(cases::CaseJobs {
             cases: cases.clone(),

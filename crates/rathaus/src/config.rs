@@ -40,6 +40,25 @@ pub struct Settings {
     pub jobs: JobsConfig,
     /// Online applications.
     pub forms: FormsConfig,
+    /// Cases.
+    pub cases: CasesConfig,
+}
+
+/// `[cases]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesConfig {
+    /// ISO 3166-2 code of the federal state whose public holidays deadlines
+    /// skip (`NW`, `BY`, `BE`, …).
+    pub federal_state: String,
+}
+
+impl Default for CasesConfig {
+    fn default() -> Self {
+        CasesConfig {
+            federal_state: "NW".into(),
+        }
+    }
 }
 
 /// `[forms]`.
@@ -131,6 +150,7 @@ impl Default for Settings {
             audit: AuditConfig::default(),
             jobs: JobsConfig::default(),
             forms: FormsConfig::default(),
+            cases: CasesConfig::default(),
         }
     }
 }
@@ -213,6 +233,7 @@ impl std::fmt::Debug for Settings {
             .field("audit", &self.audit)
             .field("jobs", &self.jobs)
             .field("forms", &self.forms)
+            .field("cases", &self.cases)
             .finish()
     }
 }
@@ -232,7 +253,7 @@ pub struct Overrides {
 }
 
 /// Top-level keys, for picking configuration out of the environment.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "listen",
     "data_dir",
     "database_url",
@@ -245,6 +266,7 @@ const KEYS: [&str; 12] = [
     "audit",
     "jobs",
     "forms",
+    "cases",
 ];
 
 /// Name of the per-data-directory config file (written by the demo).
