@@ -155,10 +155,11 @@ impl CasesService {
             .ok_or_else(|| CasesError::NoCaseType(s.service.to_string()))?;
         let service_title = self
             .catalogue
-            .get(&system, s.service)
+            .titles(&[s.service])
             .await
-            .map(|v| v.service.input.title)
-            .unwrap_or_else(|_| case_type.input.name.clone());
+            .ok()
+            .and_then(|mut t| t.remove(&s.service))
+            .unwrap_or_else(|| case_type.input.name.clone());
         let initial = case_type
             .input
             .initial()
@@ -208,7 +209,7 @@ impl CasesService {
         for (path, o) in attachments(&s.answers) {
             let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
             let stored = StoredContent {
-                blob_key: text("blob"),
+                sha256: text("blob"),
                 media_type: text("media_type"),
                 size: o.get("size").and_then(Value::as_i64).unwrap_or(0),
                 file_name: text("name"),
@@ -278,6 +279,24 @@ impl CasesService {
         Ok(case)
     }
 
+    /// Records in the access log that `actor` was shown cases `ids`.
+    async fn log_read(
+        &self,
+        actor: &Actor,
+        action: &str,
+        ids: Vec<String>,
+    ) -> Result<(), CasesError> {
+        self.log
+            .record(vec![AuditEntry::new(
+                actor.audit_label(),
+                action,
+                "case",
+                ids,
+            )])
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))
+    }
+
     fn may_work_on(actor: &Actor, unit: OrgUnitId) -> bool {
         actor.has_role_in(Role::Clerk, unit) || actor.has_role_in(Role::Manager, unit)
     }
@@ -303,15 +322,12 @@ impl CasesService {
                 .then(a.reference.cmp(&b.reference))
         });
         if !out.is_empty() {
-            self.log
-                .record(vec![AuditEntry::new(
-                    actor.audit_label(),
-                    "case.listed",
-                    "case",
-                    out.iter().map(|c| c.id.to_string()).collect(),
-                )])
-                .await
-                .map_err(|e| CasesError::Internal(e.to_string()))?;
+            self.log_read(
+                actor,
+                "case.listed",
+                out.iter().map(|c| c.id.to_string()).collect(),
+            )
+            .await?;
         }
         Ok(out)
     }
@@ -322,19 +338,13 @@ impl CasesService {
     pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView, CasesError> {
         let case = self.store.case(id).await?.ok_or(CasesError::NotFound)?;
         let allowed = Self::may_work_on(actor, OrgUnitId(case.org_unit_id));
-        self.log
-            .record(vec![AuditEntry::new(
-                actor.audit_label(),
-                if allowed {
-                    "case.viewed"
-                } else {
-                    "case.view_refused"
-                },
-                "case",
-                vec![case.id.to_string()],
-            )])
-            .await
-            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        let action = if allowed {
+            "case.viewed"
+        } else {
+            "case.view_refused"
+        };
+        self.log_read(actor, action, vec![case.id.to_string()])
+            .await?;
         if !allowed {
             return Err(CasesError::Forbidden);
         }
@@ -497,15 +507,8 @@ impl CasesService {
                 records::RecordsError::NotFound => CasesError::NotFound,
                 other => CasesError::Internal(other.to_string()),
             })?;
-        self.log
-            .record(vec![AuditEntry::new(
-                actor.audit_label(),
-                "document.viewed",
-                "case",
-                vec![case.id.to_string()],
-            )])
-            .await
-            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        self.log_read(actor, "document.viewed", vec![case.id.to_string()])
+            .await?;
         Ok(out)
     }
 

@@ -664,6 +664,24 @@ impl CatalogueService {
         Ok(report)
     }
 
+    /// The titles of services by id (any status; one query), for other
+    /// contexts that list things per service.
+    pub async fn titles(
+        &self,
+        ids: &[ServiceId],
+    ) -> Result<std::collections::HashMap<ServiceId, String>, CatalogueError> {
+        let mut uuids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
+        uuids.sort();
+        uuids.dedup();
+        Ok(self
+            .store
+            .services_by_ids(&uuids)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.input.title))
+            .collect())
+    }
+
     /// The id of a service by its short name, in any state (CLI, imports).
     pub async fn id_by_slug(&self, slug: &str) -> Result<Option<ServiceId>, CatalogueError> {
         Ok(self.store.service_by_slug(slug).await?.map(|s| s.id))

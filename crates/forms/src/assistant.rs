@@ -626,17 +626,13 @@ struct ReceiptPage {
     submitted_at: String,
 }
 
-fn receipt_page(
-    ctx: PageCtx,
-    def: &crate::definition::FormDefinition,
-    service_title: &str,
-    s: Submission,
-) -> ReceiptPage {
-    let rows = view::summary(def, &s.answers, &ctx.t("yes"), &ctx.t("no"));
+fn receipt_page(ctx: PageCtx, r: crate::submissions::Receipt) -> ReceiptPage {
+    let s = r.submission;
+    let rows = view::summary(&r.definition, &s.answers, &ctx.t("yes"), &ctx.t("no"));
     ReceiptPage {
-        service_title: service_title.to_owned(),
+        service_title: r.service_title,
         rows,
-        fee: def.fee.as_ref().map(|_| view::euro(s.fee_cents)),
+        fee: r.definition.fee.as_ref().map(|_| view::euro(s.fee_cents)),
         submitted_at: s
             .submitted_at
             .with_timezone(&chrono_tz::Europe::Berlin)
@@ -653,8 +649,8 @@ async fn receipt(
     Who(who): Who,
     Path(id): Path<String>,
 ) -> Result<ReceiptPage, AppError> {
-    let (view, s) = p.submissions.receipt(&who, draft_id(&id)?).await?;
-    Ok(receipt_page(ctx, &view.definition, &view.service_title, s))
+    let r = p.submissions.receipt(&who, draft_id(&id)?).await?;
+    Ok(receipt_page(ctx, r))
 }
 
 // --- save for later -----------------------------------------------------------
@@ -794,8 +790,8 @@ async fn my_submission(
     Path(id): Path<String>,
 ) -> Result<ReceiptPage, AppError> {
     let id = SubmissionId::parse(&id).ok_or(AppError::NotFound)?;
-    let (def, title, s) = p.submissions.own_submission(&actor, id).await?;
-    Ok(receipt_page(ctx, &def, &title, s))
+    let r = p.submissions.own_submission(&actor, id).await?;
+    Ok(receipt_page(ctx, r))
 }
 
 #[derive(Template, WebTemplate)]

@@ -101,13 +101,24 @@ impl FormsService {
         Ok(())
     }
 
-    /// The title of the catalogue service (for the editor's heading).
+    /// The title of the catalogue service (for headings).
     pub async fn service_title(&self, service: ServiceId) -> Result<String, FormsError> {
-        match self.catalogue.get(&Actor::system("forms"), service).await {
-            Ok(v) => Ok(v.service.input.title),
-            Err(catalogue::CatalogueError::NotFound) => Err(FormsError::NotFound),
-            Err(e) => Err(FormsError::Internal(e.to_string())),
-        }
+        self.service_titles(&[service])
+            .await?
+            .remove(&service)
+            .ok_or(FormsError::NotFound)
+    }
+
+    /// The titles of catalogue services, in one query (lists of drafts,
+    /// submissions and consents).
+    pub async fn service_titles(
+        &self,
+        ids: &[ServiceId],
+    ) -> Result<std::collections::HashMap<ServiceId, String>, FormsError> {
+        self.catalogue
+            .titles(ids)
+            .await
+            .map_err(|e| FormsError::Internal(e.to_string()))
     }
 
     /// All versions of a service's form (editors).

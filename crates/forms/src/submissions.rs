@@ -77,8 +77,6 @@ pub struct DraftView {
     pub draft: Draft,
     /// The definition of its version.
     pub definition: FormDefinition,
-    /// Title of the service.
-    pub service_title: String,
 }
 
 fn identity_error(e: identity::IdentityError) -> FormsError {
@@ -111,9 +109,15 @@ fn new_reference(year: i32) -> String {
     format!("{year}-{}-{}", &chars[..4], &chars[4..])
 }
 
-/// The media type of content, by its magic bytes.
-pub fn media_type_of(bytes: &[u8]) -> Option<&'static str> {
-    infer::get(bytes).map(|t| t.mime_type())
+/// A submission as its receipt shows it.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// The form version it was made with.
+    pub definition: FormDefinition,
+    /// Title of the service.
+    pub service_title: String,
+    /// The submission.
+    pub submission: Submission,
 }
 
 /// The applying use cases.
@@ -219,12 +223,7 @@ impl SubmissionService {
             return Err(FormsError::NotFound);
         }
         let definition = self.definition(&draft).await?;
-        let service_title = self.forms.service_title(draft.service).await?;
-        Ok(DraftView {
-            draft,
-            definition,
-            service_title,
-        })
+        Ok(DraftView { draft, definition })
     }
 
     fn prefill_sources(def: &FormDefinition) -> Vec<String> {
@@ -401,16 +400,16 @@ impl SubmissionService {
             .consents(actor)
             .await
             .map_err(identity_error)?;
-        let mut out = Vec::new();
-        for c in all.into_iter().filter(|c| c.purpose == PREFILL) {
-            let title = self
-                .forms
-                .service_title(ServiceId(c.subject_id))
-                .await
-                .unwrap_or_default();
-            out.push((c, title));
-        }
-        Ok(out)
+        let all: Vec<Consent> = all.into_iter().filter(|c| c.purpose == PREFILL).collect();
+        let ids: Vec<ServiceId> = all.iter().map(|c| ServiceId(c.subject_id)).collect();
+        let mut titles = self.forms.service_titles(&ids).await?;
+        Ok(all
+            .into_iter()
+            .map(|c| {
+                let t = titles.remove(&ServiceId(c.subject_id)).unwrap_or_default();
+                (c, t)
+            })
+            .collect())
     }
 
     /// Takes a consent back; drafts started later ask again.
@@ -435,7 +434,7 @@ impl SubmissionService {
         if upload.bytes.len() as u64 > limit {
             return Err("file_too_large");
         }
-        let Some(media) = media_type_of(&upload.bytes) else {
+        let Some(media) = storage::blob::media_type_of(&upload.bytes) else {
             return Err("file_type_not_allowed");
         };
         if !field.accept.iter().any(|a| a == media) {
@@ -445,17 +444,8 @@ impl SubmissionService {
             tracing::error!(error = %e, "storing an upload failed");
             "file_not_stored"
         })?;
-        let name: String = upload
-            .name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
         Ok(json!({
-            "name": if name.trim().is_empty() { "Datei".to_owned() } else { name },
+            "name": storage::blob::clean_file_name(&upload.name, "Datei"),
             "media_type": media,
             "size": upload.bytes.len(),
             "blob": key,
@@ -702,13 +692,9 @@ impl SubmissionService {
         .await
     }
 
-    /// The submission of a draft the applicant owns (receipt page); the
-    /// view is access-logged.
-    pub async fn receipt(
-        &self,
-        applicant: &Applicant,
-        id: DraftId,
-    ) -> Result<(DraftView, Submission), FormsError> {
+    /// The submission of a draft the applicant owns (receipt page), with
+    /// its form and the service's title; the view is access-logged.
+    pub async fn receipt(&self, applicant: &Applicant, id: DraftId) -> Result<Receipt, FormsError> {
         let view = self.draft(applicant, id).await?;
         let done = view.draft.submission.ok_or(FormsError::NotFound)?;
         let s = self
@@ -716,16 +702,32 @@ impl SubmissionService {
             .submission(done)
             .await?
             .ok_or(FormsError::NotFound)?;
+        self.receipt_of(&Self::label(applicant), s).await
+    }
+
+    /// A submission with its form and service title, logged as viewed.
+    async fn receipt_of(&self, who: &str, s: Submission) -> Result<Receipt, FormsError> {
+        let definition = self
+            .versions
+            .version(s.version)
+            .await?
+            .ok_or(FormsError::NotFound)?
+            .definition;
+        let service_title = self.forms.service_title(s.service).await?;
         self.log
             .record(vec![AuditEntry::new(
-                Self::label(applicant),
+                who.to_owned(),
                 "submission.viewed",
                 "submission",
                 vec![s.id.to_string()],
             )])
             .await
             .map_err(|e| FormsError::Internal(e.to_string()))?;
-        Ok((view, s))
+        Ok(Receipt {
+            definition,
+            service_title,
+            submission: s,
+        })
     }
 
     /// Sends an anonymous applicant a link that opens the draft again
@@ -807,27 +809,36 @@ impl SubmissionService {
     ) -> Result<(Vec<(Draft, String)>, Vec<(Submission, String)>), FormsError> {
         let account = actor.account.ok_or(FormsError::Forbidden)?;
         let now = self.clock.now();
-        let mut drafts = Vec::new();
-        for d in self.store.drafts_of(account).await? {
-            if d.expires_at >= now {
-                let t = self
-                    .forms
-                    .service_title(d.service)
-                    .await
-                    .unwrap_or_default();
-                drafts.push((d, t));
-            }
-        }
-        let mut subs = Vec::new();
-        for s in self.store.submissions_of(account).await? {
-            let t = self
-                .forms
-                .service_title(s.service)
-                .await
-                .unwrap_or_default();
-            subs.push((s, t));
-        }
-        Ok((drafts, subs))
+        let drafts: Vec<Draft> = self
+            .store
+            .drafts_of(account)
+            .await?
+            .into_iter()
+            .filter(|d| d.expires_at >= now)
+            .collect();
+        let subs = self.store.submissions_of(account).await?;
+        let ids: Vec<ServiceId> = drafts
+            .iter()
+            .map(|d| d.service)
+            .chain(subs.iter().map(|s| s.service))
+            .collect();
+        let titles = self.forms.service_titles(&ids).await?;
+        let title = |id: &ServiceId| titles.get(id).cloned().unwrap_or_default();
+        Ok((
+            drafts
+                .into_iter()
+                .map(|d| {
+                    let t = title(&d.service);
+                    (d, t)
+                })
+                .collect(),
+            subs.into_iter()
+                .map(|s| {
+                    let t = title(&s.service);
+                    (s, t)
+                })
+                .collect(),
+        ))
     }
 
     /// The form version new applications for a service use.
@@ -844,7 +855,7 @@ impl SubmissionService {
         &self,
         actor: &Actor,
         id: SubmissionId,
-    ) -> Result<(FormDefinition, String, Submission), FormsError> {
+    ) -> Result<Receipt, FormsError> {
         let s = self
             .store
             .submission(id)
@@ -853,23 +864,7 @@ impl SubmissionService {
         if s.account.is_none() || s.account != actor.account {
             return Err(FormsError::NotFound);
         }
-        let def = self
-            .versions
-            .version(s.version)
-            .await?
-            .ok_or(FormsError::NotFound)?
-            .definition;
-        let title = self.forms.service_title(s.service).await?;
-        self.log
-            .record(vec![AuditEntry::new(
-                actor.audit_label(),
-                "submission.viewed",
-                "submission",
-                vec![s.id.to_string()],
-            )])
-            .await
-            .map_err(|e| FormsError::Internal(e.to_string()))?;
-        Ok((def, title, s))
+        self.receipt_of(&actor.audit_label(), s).await
     }
 
     /// Deletes drafts whose time ran out; returns how many.
@@ -1080,18 +1075,5 @@ mod tests {
         assert!(a.starts_with("2026-"));
         assert!(!a.contains(['I', 'L', 'O', 'U']));
         assert_ne!(a, b);
-    }
-
-    #[test]
-    fn media_types_come_from_content_not_names() {
-        assert_eq!(
-            media_type_of(b"%PDF-1.7\n%\xe2\xe3"),
-            Some("application/pdf")
-        );
-        assert_eq!(
-            media_type_of(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
-            Some("image/png")
-        );
-        assert_eq!(media_type_of(b"just text pretending to be a pdf"), None);
     }
 }

@@ -131,8 +131,6 @@ pub struct FieldView {
     pub items: Vec<Vec<FieldView>>,
     /// Another entry may be added.
     pub can_add: bool,
-    /// Conditional question (shown because of an earlier answer).
-    pub conditional: bool,
 }
 
 impl FieldView {
@@ -157,10 +155,10 @@ impl FieldView {
 
     /// `autocomplete` token for the browser's own prefill.
     pub fn autocomplete(&self) -> &'static str {
-        match (self.kind, self.name.as_str()) {
-            ("email", _) => "email",
-            ("phone", _) => "tel",
-            ("iban", _) => "off",
+        match self.kind {
+            "email" => "email",
+            "phone" => "tel",
+            "iban" => "off",
             _ => "on",
         }
     }
@@ -288,7 +286,6 @@ fn field_view(
         accept: f.accept.join(","),
         can_add: items.len() < f.max_items.unwrap_or(50),
         items,
-        conditional: f.visible_if.is_some(),
     }
 }
 

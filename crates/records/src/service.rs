@@ -11,7 +11,6 @@ use chrono::Datelike;
 use kernel::{
     Actor, ActorKind, Clock, DocumentId, DocumentVersionId, FieldErrors, RecordFileId, Role,
 };
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use storage::audit::record_in_tx;
 use storage::{AccessLog, AuditEntry, BlobStore, DbError, Tx};
@@ -56,8 +55,8 @@ pub struct Content {
 /// Content already in the blob store (its key is its SHA-256).
 #[derive(Debug, Clone)]
 pub struct StoredContent {
-    /// Blob key.
-    pub blob_key: String,
+    /// SHA-256 of the content, its key in the blob store.
+    pub sha256: String,
     /// Media type taken from the content.
     pub media_type: String,
     /// Bytes.
@@ -71,8 +70,8 @@ pub struct StoredContent {
 /// The media type of content by its magic bytes; text without a signature
 /// is `text/plain`, anything else unknown `application/octet-stream`.
 pub fn media_type_of(bytes: &[u8]) -> String {
-    infer::get(bytes)
-        .map(|t| t.mime_type().to_owned())
+    storage::blob::media_type_of(bytes)
+        .map(str::to_owned)
         .unwrap_or_else(|| {
             if std::str::from_utf8(bytes).is_ok() {
                 "text/plain".into()
@@ -274,22 +273,7 @@ impl RecordsService {
         let now = self.clock.now();
         self.store.insert_document(tx, id, file, title, now).await?;
         self.store
-            .insert_version(
-                tx,
-                &Version {
-                    id: DocumentVersionId::new().0,
-                    document_id: id.0,
-                    number: 0,
-                    sha256: stored.blob_key.clone(),
-                    blob_key: stored.blob_key,
-                    media_type: stored.media_type,
-                    size: stored.size,
-                    file_name: stored.file_name,
-                    author: by.to_owned(),
-                    note: stored.note,
-                    created_at: now,
-                },
-            )
+            .insert_version(tx, &self.version_of(by, id, stored))
             .await?;
         record_in_tx(
             tx,
@@ -305,7 +289,8 @@ impl RecordsService {
         Ok(id)
     }
 
-    /// Stores content as a blob (durable on return) and describes it, for
+    /// Stores content as a blob (durable on return) and describes it: type
+    /// from the content, name without path; for
     /// [`RecordsService::add_stored_document_in`].
     pub async fn store_content(
         &self,
@@ -315,18 +300,34 @@ impl RecordsService {
     ) -> Result<StoredContent, RecordsError> {
         let media_type = media_type_of(&bytes);
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-        let blob_key = self
+        let sha256 = self
             .blobs
             .put(bytes)
             .await
             .map_err(|e| RecordsError::Internal(e.to_string()))?;
         Ok(StoredContent {
-            blob_key,
+            sha256,
             media_type,
             size,
-            file_name: file_name.to_owned(),
-            note: note.to_owned(),
+            file_name: storage::blob::clean_file_name(file_name, "Dokument"),
+            note: note.trim().chars().take(500).collect(),
         })
+    }
+
+    /// A new version (numbered on insert) of stored content.
+    fn version_of(&self, by: &str, document: DocumentId, stored: StoredContent) -> Version {
+        Version {
+            id: DocumentVersionId::new().0,
+            document_id: document.0,
+            number: 0,
+            sha256: stored.sha256,
+            media_type: stored.media_type,
+            size: stored.size,
+            file_name: stored.file_name,
+            author: by.to_owned(),
+            note: stored.note,
+            created_at: self.clock.now(),
+        }
     }
 
     /// Stores the content and describes it as a version (not yet saved).
@@ -339,40 +340,10 @@ impl RecordsService {
         if content.bytes.is_empty() {
             return Err(invalid("file", "file_empty"));
         }
-        let media_type = media_type_of(&content.bytes);
-        let sha256 = hex::encode(Sha256::digest(&content.bytes));
-        // Durable before the row that points to it commits.
-        let blob_key = self
-            .blobs
-            .put(content.bytes.clone())
-            .await
-            .map_err(|e| RecordsError::Internal(e.to_string()))?;
-        let file_name: String = content
-            .file_name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
-        Ok(Version {
-            id: DocumentVersionId::new().0,
-            document_id: document.0,
-            number: 0,
-            blob_key,
-            sha256,
-            media_type,
-            size: i64::try_from(content.bytes.len()).unwrap_or(i64::MAX),
-            file_name: if file_name.trim().is_empty() {
-                "Dokument".into()
-            } else {
-                file_name
-            },
-            author: actor.audit_label(),
-            note: content.note.trim().chars().take(500).collect(),
-            created_at: self.clock.now(),
-        })
+        let stored = self
+            .store_content(&content.file_name, content.bytes.clone(), &content.note)
+            .await?;
+        Ok(self.version_of(&actor.audit_label(), document, stored))
     }
 
     /// Adds a document with its first version to a file.
@@ -466,7 +437,7 @@ impl RecordsService {
             .ok_or(RecordsError::NotFound)?;
         let bytes = self
             .blobs
-            .get(&v.blob_key)
+            .get(&v.sha256)
             .await
             .map_err(|e| RecordsError::Internal(e.to_string()))?;
         Ok((v, bytes))
@@ -514,7 +485,7 @@ impl RecordsService {
         }
         let bytes = self
             .blobs
-            .get(&v.blob_key)
+            .get(&v.sha256)
             .await
             .map_err(|e| RecordsError::Internal(e.to_string()))?;
         Ok((v, bytes))

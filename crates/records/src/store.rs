@@ -64,9 +64,7 @@ pub struct Version {
     pub document_id: Uuid,
     /// 1, 2, 3 … per document.
     pub number: i64,
-    /// Key of the blob (its SHA-256).
-    pub blob_key: String,
-    /// SHA-256 of the content, hex.
+    /// SHA-256 of the content, hex; also its key in the blob store.
     pub sha256: String,
     /// Media type taken from the content.
     pub media_type: String,
@@ -206,17 +204,17 @@ impl RecordsStore {
     /// overwriting).
     pub async fn insert_version(&self, tx: &mut Tx, v: &Version) -> Result<i64, DbError> {
         Ok(on_tx!(tx, conn => sqlx::query_scalar(
-            "INSERT INTO records_version (id, document_id, number, blob_key, sha256, media_type, size, file_name, author, note, created_at)
-             VALUES ($1, $2, (SELECT COALESCE(MAX(number), 0) + 1 FROM records_version WHERE document_id = $2), $3, $4, $5, $6, $7, $8, $9, $10)
+            "INSERT INTO records_version (id, document_id, number, sha256, media_type, size, file_name, author, note, created_at)
+             VALUES ($1, $2, (SELECT COALESCE(MAX(number), 0) + 1 FROM records_version WHERE document_id = $2), $3, $4, $5, $6, $7, $8, $9)
              RETURNING number",
-        ).bind(v.id).bind(v.document_id).bind(&v.blob_key).bind(&v.sha256).bind(&v.media_type).bind(v.size)
+        ).bind(v.id).bind(v.document_id).bind(&v.sha256).bind(&v.media_type).bind(v.size)
         .bind(&v.file_name).bind(&v.author).bind(&v.note).bind(v.created_at).fetch_one(conn).await?))
     }
 
     /// The versions of a document, oldest first.
     pub async fn versions(&self, id: DocumentId) -> Result<Vec<Version>, DbError> {
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, Version>(
-            "SELECT id, document_id, number, blob_key, sha256, media_type, size, file_name, author, note, created_at
+            "SELECT id, document_id, number, sha256, media_type, size, file_name, author, note, created_at
              FROM records_version WHERE document_id = $1 ORDER BY number",
         ).bind(id.0).fetch_all(pool).await?))
     }
@@ -224,7 +222,7 @@ impl RecordsStore {
     /// One version.
     pub async fn version(&self, id: DocumentVersionId) -> Result<Option<Version>, DbError> {
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, Version>(
-            "SELECT id, document_id, number, blob_key, sha256, media_type, size, file_name, author, note, created_at
+            "SELECT id, document_id, number, sha256, media_type, size, file_name, author, note, created_at
              FROM records_version WHERE id = $1",
         ).bind(id.0).fetch_optional(pool).await?))
     }
@@ -238,7 +236,7 @@ impl RecordsStore {
             "SELECT id, title FROM records_document WHERE file_id = $1 ORDER BY created_at, id",
         ).bind(file.0).fetch_all(pool).await?);
         let versions: Vec<Version> = on_db!(&self.db, pool => sqlx::query_as::<_, Version>(
-            "SELECT v.id, v.document_id, v.number, v.blob_key, v.sha256, v.media_type, v.size, v.file_name, v.author, v.note, v.created_at
+            "SELECT v.id, v.document_id, v.number, v.sha256, v.media_type, v.size, v.file_name, v.author, v.note, v.created_at
              FROM records_version v JOIN records_document d ON d.id = v.document_id WHERE d.file_id = $1 ORDER BY v.number",
         ).bind(file.0).fetch_all(pool).await?);
         Ok(docs

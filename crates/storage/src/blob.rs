@@ -107,9 +107,54 @@ impl BlobStore {
     }
 }
 
+/// The media type of content by its magic bytes (crate `infer`), never by
+/// a name or a client's claim; `None` when the content has no known
+/// signature.
+pub fn media_type_of(bytes: &[u8]) -> Option<&'static str> {
+    infer::get(bytes).map(|t| t.mime_type())
+}
+
+/// A client's file name made safe to keep and show: the last path part,
+/// no control characters, at most 200 characters; `fallback` when nothing
+/// is left.
+pub fn clean_file_name(name: &str, fallback: &str) -> String {
+    let name: String = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    if name.trim().is_empty() {
+        fallback.to_owned()
+    } else {
+        name
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_types_come_from_content_and_names_lose_their_path() {
+        assert_eq!(
+            media_type_of(b"%PDF-1.7\n%\xe2\xe3"),
+            Some("application/pdf")
+        );
+        assert_eq!(
+            media_type_of(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Some("image/png")
+        );
+        assert_eq!(media_type_of(b"just text pretending to be a pdf"), None);
+        assert_eq!(
+            clean_file_name("C:\\Users\\x\\antrag.pdf", "Datei"),
+            "antrag.pdf"
+        );
+        assert_eq!(clean_file_name("../../etc/passwd", "Datei"), "passwd");
+        assert_eq!(clean_file_name("\u{7}", "Datei"), "Datei");
+    }
 
     #[tokio::test]
     async fn same_content_gets_same_key_and_reads_back() -> anyhow::Result<()> {

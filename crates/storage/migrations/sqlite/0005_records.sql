@@ -42,11 +42,11 @@ CREATE TABLE records_document (
 CREATE INDEX records_document_file ON records_document (file_id);
 
 -- A version is never changed or overwritten (the trigger refuses updates).
+-- sha256 is also the key of its content in the blob store.
 CREATE TABLE records_version (
     id           BLOB PRIMARY KEY NOT NULL,
     document_id  BLOB NOT NULL REFERENCES records_document (id),
     number       INTEGER NOT NULL,
-    blob_key     TEXT NOT NULL,
     sha256       TEXT NOT NULL,
     media_type   TEXT NOT NULL,
     size         INTEGER NOT NULL,
