@@ -1,10 +1,16 @@
-//! JSON API of cases: the caller's queue, a case with its answers,
-//! documents and timeline, claiming and status changes (with the revision
-//! the caller saw: 409 when someone changed the case meanwhile).
+//! JSON API of cases: the caller's queue with filters, a case with its
+//! answers, documents, timeline, follow-ups and requests; claiming,
+//! assigning and status changes (with the revision the caller saw: 409
+//! when someone changed the case meanwhile); notes, follow-ups, requests
+//! for information, document uploads with an idempotency key, the
+//! access log of a case and the case types.
 
 use crate::service::CasesService;
 use crate::store::{Case, TimelineEntry};
-use axum::extract::{Path, State};
+use crate::work::{AccessRecord, AssigneeChoice, DueFilter, QueueFilter, QueuePage, Upload};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use identity::http::auth::ApiActor;
 use kernel::CaseId;
 use serde::{Deserialize, Serialize};
@@ -17,12 +23,99 @@ type Svc = State<Arc<CasesService>>;
 
 /// The cases API with its OpenAPI description.
 pub fn router(svc: Arc<CasesService>) -> OpenApiRouter {
+    let upload_limit =
+        usize::try_from(svc.settings.max_upload_bytes).unwrap_or(usize::MAX) + 64 * 1024;
     OpenApiRouter::new()
         .routes(routes!(queue))
         .routes(routes!(get_case))
         .routes(routes!(claim))
         .routes(routes!(status))
+        .routes(routes!(assign))
+        .routes(routes!(add_note))
+        .routes(routes!(add_follow_up))
+        .routes(routes!(finish_follow_up))
+        .routes(routes!(due_follow_ups))
+        .routes(routes!(request_information))
+        .routes(routes!(document_content))
+        .routes(routes!(access_log))
+        .routes(routes!(case_types, define_case_type))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload_document))
+                .routes(routes!(upload_version))
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
         .with_state(svc)
+}
+
+/// Query of the queue.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Status key (open cases of every status when missing).
+    pub status: Option<String>,
+    /// Case type id.
+    pub case_type: Option<String>,
+    /// `overdue` or `week` (due within seven days).
+    pub due: Option<String>,
+    /// `me`, `nobody` or an account id.
+    pub assignee: Option<String>,
+    /// Include closed cases.
+    #[serde(default)]
+    pub closed: bool,
+    /// Page from 0 (50 cases each).
+    #[serde(default)]
+    pub page: u32,
+}
+
+fn bad(field: &str, code: &str, detail: &str) -> AppError {
+    let mut errors = kernel::FieldErrors::new();
+    errors.add(field, code);
+    AppError::Invalid {
+        detail: detail.into(),
+        errors,
+    }
+}
+
+impl QueueQuery {
+    fn filter(&self) -> Result<QueueFilter, AppError> {
+        let case_type = match self.case_type.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(t) => Some(kernel::CaseTypeId::parse(t).ok_or_else(|| {
+                bad(
+                    "case_type",
+                    "case_type_unknown",
+                    "case_type is not a case type id.",
+                )
+            })?),
+        };
+        let due = match self.due.as_deref().unwrap_or("") {
+            "" => None,
+            "overdue" => Some(DueFilter::Overdue),
+            "week" => Some(DueFilter::Week),
+            _ => return Err(bad("due", "due_unknown", "due is `overdue` or `week`.")),
+        };
+        let assignee = match self.assignee.as_deref().unwrap_or("") {
+            "" => AssigneeChoice::Any,
+            "me" => AssigneeChoice::Me,
+            "nobody" => AssigneeChoice::Nobody,
+            other => AssigneeChoice::Account(kernel::AccountId::parse(other).ok_or_else(|| {
+                bad(
+                    "assignee",
+                    "assignee_unknown",
+                    "assignee is `me`, `nobody` or an account id.",
+                )
+            })?),
+        };
+        Ok(QueueFilter {
+            status: self.status.clone(),
+            case_type,
+            due,
+            assignee,
+            closed: self.closed,
+            page: self.page,
+        })
+    }
 }
 
 /// A case with everything its page shows.
@@ -38,6 +131,10 @@ pub struct CaseDetail {
     pub documents: Vec<records::store::DocumentWithVersions>,
     /// What happened, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// Open follow-up dates.
+    pub follow_ups: Vec<crate::store::FollowUp>,
+    /// Requests for information, oldest first.
+    pub requests: Vec<crate::store::InfoRequest>,
 }
 
 /// A change with the revision the caller saw.
@@ -55,10 +152,15 @@ fn id(s: &str) -> Result<CaseId, AppError> {
     CaseId::parse(s).ok_or(AppError::NotFound)
 }
 
-/// The open cases of the units the caller works for, soonest deadline first.
-#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", responses((status = 200, body = Vec<Case>)))]
-async fn queue(State(svc): Svc, ApiActor(actor): ApiActor) -> Result<ApiJson<Vec<Case>>, AppError> {
-    Ok(ApiJson(svc.my_queue(&actor).await?))
+/// The cases of the units the caller works for (also as deputy), soonest
+/// deadline first, 50 per page, with filters.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(QueueQuery), responses((status = 200, body = QueuePage), (status = 400, body = web::error::Problem)))]
+async fn queue(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<QueueQuery>,
+) -> Result<ApiJson<QueuePage>, AppError> {
+    Ok(ApiJson(svc.queue_page(&actor, &q.filter()?).await?))
 }
 
 /// One case (staff of its unit; others get 403 and the attempt is logged).
@@ -76,6 +178,8 @@ async fn get_case(
         answers: v.answers,
         documents: v.documents,
         timeline: v.timeline,
+        follow_ups: v.follow_ups,
+        requests: v.requests,
     }))
 }
 
@@ -107,4 +211,316 @@ async fn status(
         svc.change_status(&actor, id(&case)?, &to, change.revision)
             .await?,
     ))
+}
+
+/// Assigning a case.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assign {
+    /// The case's `revision` as read.
+    pub revision: i64,
+    /// Account id of a clerk of the case's unit.
+    pub assignee: String,
+}
+
+/// Give the case to a clerk of its unit.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/assign", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = Assign,
+    responses((status = 200, body = Case), (status = 400, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+async fn assign(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(case): Path<String>,
+    ApiJson(a): ApiJson<Assign>,
+) -> Result<ApiJson<Case>, AppError> {
+    let to = kernel::AccountId::parse(&a.assignee).ok_or_else(|| {
+        bad(
+            "assignee",
+            "assignee_not_in_unit",
+            "assignee is not an account id.",
+        )
+    })?;
+    Ok(ApiJson(
+        svc.assign(&actor, id(&case)?, to, a.revision).await?,
+    ))
+}
+
+/// An internal note.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    /// The text (staff only; up to 4000 characters).
+    pub text: String,
+}
+
+/// Add an internal note (never shown to the applicant).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = Note,
+    responses((status = 204), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
+async fn add_note(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(case): Path<String>,
+    ApiJson(n): ApiJson<Note>,
+) -> Result<StatusCode, AppError> {
+    svc.add_note(&actor, id(&case)?, &n.text).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A follow-up date.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFollowUp {
+    /// The day (`2026-12-24`).
+    pub due_on: chrono::NaiveDate,
+    /// Why (up to 500 characters).
+    #[serde(default)]
+    pub note: String,
+    /// Whom it brings the case back to (the caller when missing).
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+/// Set a follow-up date that brings the case back to someone.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/follow-ups", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = NewFollowUp,
+    responses((status = 201, body = crate::store::FollowUp), (status = 400, body = web::error::Problem)))]
+async fn add_follow_up(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(case): Path<String>,
+    ApiJson(f): ApiJson<NewFollowUp>,
+) -> Result<(StatusCode, ApiJson<crate::store::FollowUp>), AppError> {
+    let account = match f.account.as_deref() {
+        None => None,
+        Some(a) => Some(kernel::AccountId::parse(a).ok_or_else(|| {
+            bad(
+                "account",
+                "assignee_not_in_unit",
+                "account is not an account id.",
+            )
+        })?),
+    };
+    let made = svc
+        .add_follow_up(&actor, id(&case)?, account, Some(f.due_on), &f.note)
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(made)))
+}
+
+/// Mark a follow-up done.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/follow-ups/{follow_up}/done", tag = "cases",
+    params(("id" = String, Path, description = "Case id"), ("follow_up" = String, Path, description = "Follow-up id")),
+    responses((status = 204), (status = 404, body = web::error::Problem)))]
+async fn finish_follow_up(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path((case, follow_up)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    let f = uuid::Uuid::parse_str(&follow_up).map_err(|_| AppError::NotFound)?;
+    svc.finish_follow_up(&actor, id(&case)?, f).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's follow-ups due today or earlier.
+#[utoipa::path(get, path = "/api/v1/follow-ups/due", tag = "cases", responses((status = 200, body = Vec<crate::store::DueFollowUp>)))]
+async fn due_follow_ups(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<Vec<crate::store::DueFollowUp>>, AppError> {
+    Ok(ApiJson(svc.due_follow_ups(&actor).await?))
+}
+
+/// A request for information.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequest {
+    /// The case's `revision` as read.
+    pub revision: i64,
+    /// What is missing, for the applicant.
+    pub message: String,
+    /// Answer wanted by (after today).
+    pub due_on: chrono::NaiveDate,
+}
+
+/// Ask the applicant for missing data or documents: the case waits, its
+/// deadline stops (§ 42a VwVfG) and the applicant gets an e-mail.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/requests", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = NewRequest,
+    responses((status = 201, body = crate::store::InfoRequest), (status = 400, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+async fn request_information(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(case): Path<String>,
+    ApiJson(r): ApiJson<NewRequest>,
+) -> Result<(StatusCode, ApiJson<crate::store::InfoRequest>), AppError> {
+    let (_, made) = svc
+        .request_information(&actor, id(&case)?, &r.message, Some(r.due_on), r.revision)
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(made)))
+}
+
+/// Where an uploaded document goes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// Title of the new document.
+    #[serde(default)]
+    pub title: String,
+    /// The file's name.
+    #[serde(default)]
+    pub file_name: String,
+    /// Version note.
+    #[serde(default)]
+    pub note: String,
+}
+
+fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn created(
+    v: records::store::Version,
+    new: bool,
+) -> (StatusCode, ApiJson<records::store::Version>) {
+    (
+        if new {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        ApiJson(v),
+    )
+}
+
+/// Add a document to the case file; the body is the file's content (any
+/// content type; the media type is taken from the content). With an
+/// `Idempotency-Key`, a repeated request returns the first version (200).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/documents", tag = "cases",
+    params(("id" = String, Path, description = "Case id"), UploadQuery, ("Idempotency-Key" = Option<String>, Header, description = "Repeating the upload with the same key returns the version made first")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = records::store::Version), (status = 200, body = records::store::Version, description = "Uploaded before with this key"),
+        (status = 400, body = web::error::Problem, description = "Empty, too large or of a type not accepted"), (status = 403, body = web::error::Problem), (status = 413, body = web::error::Problem)))]
+async fn upload_document(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(case): Path<String>,
+    Query(q): Query<UploadQuery>,
+    headers: axum::http::HeaderMap,
+    body: bytes::Bytes,
+) -> Result<(StatusCode, ApiJson<records::store::Version>), AppError> {
+    let key = idempotency_key(&headers);
+    let (v, new) = svc
+        .upload(
+            &actor,
+            id(&case)?,
+            Upload {
+                title: q.title,
+                document: None,
+                file_name: q.file_name,
+                bytes: body,
+                note: q.note,
+            },
+            key.as_deref(),
+        )
+        .await?;
+    Ok(created(v, new))
+}
+
+/// Add a new version of a document of the case; earlier versions stay.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/documents/{document}/versions", tag = "cases",
+    params(("id" = String, Path, description = "Case id"), ("document" = String, Path, description = "Document id"), UploadQuery, ("Idempotency-Key" = Option<String>, Header, description = "Repeating the upload with the same key returns the version made first")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = records::store::Version), (status = 200, body = records::store::Version), (status = 400, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
+async fn upload_version(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path((case, document)): Path<(String, String)>,
+    Query(q): Query<UploadQuery>,
+    headers: axum::http::HeaderMap,
+    body: bytes::Bytes,
+) -> Result<(StatusCode, ApiJson<records::store::Version>), AppError> {
+    let document = kernel::DocumentId::parse(&document).ok_or(AppError::NotFound)?;
+    let key = idempotency_key(&headers);
+    let (v, new) = svc
+        .upload(
+            &actor,
+            id(&case)?,
+            Upload {
+                title: String::new(),
+                document: Some(document),
+                file_name: q.file_name,
+                bytes: body,
+                note: q.note,
+            },
+            key.as_deref(),
+        )
+        .await?;
+    Ok(created(v, new))
+}
+
+/// The content of a document version of the case, with its detected media
+/// type (sandboxed: never active content on this origin).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/documents/{version}/content", tag = "cases",
+    params(("id" = String, Path, description = "Case id"), ("version" = String, Path, description = "Version id")),
+    responses((status = 200, description = "The content"), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
+async fn document_content(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path((case, version)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let version = kernel::DocumentVersionId::parse(&version).ok_or(AppError::NotFound)?;
+    let (v, bytes) = svc.document(&actor, id(&case)?, version).await?;
+    Ok(crate::http::serve_version(&v, bytes))
+}
+
+/// Who read or changed the case (data protection officers).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/access-log", tag = "cases", params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = Vec<AccessRecord>), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
+async fn access_log(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(case): Path<String>,
+) -> Result<ApiJson<Vec<AccessRecord>>, AppError> {
+    Ok(ApiJson(svc.access_records(&actor, id(&case)?).await?.1))
+}
+
+/// A case type with its id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseTypeOut {
+    /// Id.
+    pub id: kernel::CaseTypeId,
+    /// Its configuration.
+    #[serde(flatten)]
+    pub input: crate::domain::CaseTypeInput,
+}
+
+/// All case types.
+#[utoipa::path(get, path = "/api/v1/case-types", tag = "cases", responses((status = 200, body = Vec<CaseTypeOut>)))]
+async fn case_types(
+    State(svc): Svc,
+    ApiActor(_actor): ApiActor,
+) -> Result<ApiJson<Vec<CaseTypeOut>>, AppError> {
+    Ok(ApiJson(
+        svc.case_types()
+            .await?
+            .into_iter()
+            .map(|t| CaseTypeOut {
+                id: t.id,
+                input: t.input,
+            })
+            .collect(),
+    ))
+}
+
+/// Define or replace the case type of a service (admins): statuses in the
+/// fixed phases, transitions, deadline and its rule, receiving unit,
+/// file-plan code.
+#[utoipa::path(put, path = "/api/v1/case-types", tag = "cases", request_body = crate::domain::CaseTypeInput,
+    responses((status = 204), (status = 400, body = web::error::Problem, description = "invalid_params names each wrong field"), (status = 403, body = web::error::Problem)))]
+async fn define_case_type(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    ApiJson(t): ApiJson<crate::domain::CaseTypeInput>,
+) -> Result<StatusCode, AppError> {
+    svc.define_type(&actor, t).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 /// The fixed phases every configured status belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Arrived, nobody works on it yet.
@@ -48,7 +48,7 @@ impl Phase {
 }
 
 /// A status of a case type (admin data).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusDef {
     /// Stable key, e.g. `in_pruefung`.
@@ -60,7 +60,7 @@ pub struct StatusDef {
 }
 
 /// An allowed status change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transition {
     /// From this status key.
@@ -69,8 +69,42 @@ pub struct Transition {
     pub to: String,
 }
 
+/// How the processing deadline behaves while the applicant is asked for
+/// something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineRule {
+    /// The deadline runs from the day the application is complete (§ 42a (2)
+    /// VwVfG): a request for information shows it was not, so the deadline
+    /// starts again in full from the answer.
+    #[default]
+    Complete,
+    /// The deadline stops while the applicant is asked; the working days
+    /// left run on from the answer.
+    Paused,
+}
+
+impl DeadlineRule {
+    /// Stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineRule::Complete => "complete",
+            DeadlineRule::Paused => "paused",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<DeadlineRule> {
+        match s {
+            "complete" => Some(DeadlineRule::Complete),
+            "paused" => Some(DeadlineRule::Paused),
+            _ => None,
+        }
+    }
+}
+
 /// A case type as admins configure it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CaseTypeInput {
     /// The catalogue service whose submissions become these cases.
     pub service: ServiceId,
@@ -82,6 +116,9 @@ pub struct CaseTypeInput {
     pub transitions: Vec<Transition>,
     /// Processing deadline in working days from the complete application.
     pub deadline_days: i64,
+    /// What a request for information does to the deadline.
+    #[serde(default)]
+    pub deadline_rule: DeadlineRule,
     /// The unit whose queue receives new cases.
     pub org_unit: OrgUnitId,
     /// File-plan code the cases are filed under.
@@ -145,6 +182,7 @@ impl CaseTypeInput {
                 t("entschieden", "abgeschlossen"),
             ],
             deadline_days,
+            deadline_rule: DeadlineRule::Complete,
             org_unit,
             plan_code: plan_code.into(),
         }
@@ -232,6 +270,20 @@ pub fn add_working_days(start: NaiveDate, n: i64, state: GermanRegion) -> NaiveD
     day
 }
 
+/// Working days after `from` up to and including `to` (0 when `to` is not
+/// later): what is left of a deadline.
+pub fn working_days_between(from: NaiveDate, to: NaiveDate, state: GermanRegion) -> i64 {
+    let mut n = 0;
+    let mut day = from;
+    while day < to {
+        day = day.succ_opt().unwrap_or(to);
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !state.is_holiday(day) {
+            n += 1;
+        }
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +326,7 @@ mod tests {
             d(6, 4)
         );
         assert!(federal_state("XX").is_none());
+        assert_eq!(working_days_between(d(12, 23), d(12, 28), nw), 2);
+        assert_eq!(working_days_between(d(12, 28), d(12, 23), nw), 0);
     }
 }

@@ -1,16 +1,22 @@
 //! The staff workplace's case pages: the queue of the units one works for
 //! (soonest deadline first, overdue marked) and the case page with status,
-//! deadline, documents and timeline; documents open from there.
+//! deadline, documents and timeline; documents open from there. Clerks
+//! filter their queue, assign, write internal notes, set follow-up dates,
+//! ask the applicant for information and add documents; data protection
+//! officers see who read a case.
 
 use crate::service::{CaseView, CasesError, CasesService};
 use crate::store::Case;
+use crate::work::{AssigneeChoice, DueFilter, QueueFilter, Upload};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, Query};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use identity::http::auth::StaffUser;
 use kernel::{CaseId, Clock, DocumentVersionId};
 use std::sync::Arc;
@@ -44,8 +50,10 @@ pub struct Pages {
     pub clock: Arc<dyn Clock>,
 }
 
-/// The case pages.
+/// The case pages. Upload routes take bodies up to the upload limit.
 pub fn router(pages: Pages) -> Router {
+    let upload_limit =
+        usize::try_from(pages.cases.settings.max_upload_bytes).unwrap_or(usize::MAX) + 64 * 1024;
     Router::new()
         .route("/arbeit/vorgaenge", get(queue))
         .route("/konto/vorgaenge", get(citizen_cases))
@@ -55,14 +63,81 @@ pub fn router(pages: Pages) -> Router {
             axum::routing::post(claim),
         )
         .route("/arbeit/vorgaenge/{id}/status", axum::routing::post(status))
+        .route("/arbeit/vorgaenge/{id}/zuweisen", post(assign))
+        .route("/arbeit/vorgaenge/{id}/notiz", post(note))
+        .route("/arbeit/vorgaenge/{id}/wiedervorlage", post(follow_up))
+        .route(
+            "/arbeit/vorgaenge/{id}/wiedervorlage/{follow_up}/erledigt",
+            post(follow_up_done),
+        )
+        .route("/arbeit/vorgaenge/{id}/nachforderung", post(request))
+        .route("/arbeit/vorgaenge/{id}/zugriffe", get(access))
+        .route("/arbeit/vorgaenge/zugriffe", get(access_by_reference))
         .route("/arbeit/vorgaenge/{id}/dokumente/{version}", get(document))
+        .merge(
+            Router::new()
+                .route("/arbeit/vorgaenge/{id}/dokumente", post(upload))
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .merge(crate::portal::router(upload_limit))
         .with_state(pages)
 }
 
 /// A row of the queue.
-struct Row {
+pub(crate) struct Row {
     case: Case,
     overdue: bool,
+    mine: bool,
+}
+
+/// The queue's filters as the page's query string has them (German
+/// parameter names, like the paths).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct QueueParams {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    typ: String,
+    #[serde(default)]
+    frist: String,
+    #[serde(default)]
+    bearbeitung: String,
+    #[serde(default)]
+    seite: u32,
+}
+
+impl QueueParams {
+    fn filter(&self) -> QueueFilter {
+        QueueFilter {
+            status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+            case_type: kernel::CaseTypeId::parse(&self.typ),
+            due: match self.frist.as_str() {
+                "ueberfaellig" => Some(DueFilter::Overdue),
+                "woche" => Some(DueFilter::Week),
+                _ => None,
+            },
+            assignee: match self.bearbeitung.as_str() {
+                "ich" => AssigneeChoice::Me,
+                "niemand" => AssigneeChoice::Nobody,
+                other => kernel::AccountId::parse(other)
+                    .map(AssigneeChoice::Account)
+                    .unwrap_or_default(),
+            },
+            closed: self.status == "alle",
+            page: self.seite.min(100_000),
+        }
+    }
+
+    /// The query string of this filter on another page.
+    fn page_link(&self, page: u32) -> String {
+        format!(
+            "?status={}&typ={}&frist={}&bearbeitung={}&seite={page}",
+            url_encode(&self.status),
+            url_encode(&self.typ),
+            url_encode(&self.frist),
+            url_encode(&self.bearbeitung)
+        )
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -70,25 +145,54 @@ struct Row {
 struct QueuePage {
     ctx: PageCtx,
     rows: Vec<Row>,
+    params: QueueParams,
+    statuses: Vec<(String, String)>,
+    types: Vec<(String, String)>,
+    due: Vec<crate::store::DueFollowUp>,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 async fn queue(
     State(p): State<Pages>,
     ctx: PageCtx,
     StaffUser(actor, _): StaffUser,
+    Query(params): Query<QueueParams>,
 ) -> Result<QueuePage, AppError> {
     let now = p.clock.now();
-    let rows = p
+    let page = p.cases.queue_page(&actor, &params.filter()).await?;
+    let me = actor.account.map(|a| a.0);
+    let rows = page
         .cases
-        .my_queue(&actor)
-        .await?
         .into_iter()
         .map(|case| Row {
-            overdue: case.deadline < now,
+            overdue: case.deadline < now && case.deadline_stopped_at.is_none(),
+            mine: case.assignee_id.is_some() && case.assignee_id == me,
             case,
         })
         .collect();
-    Ok(QueuePage { ctx, rows })
+    let case_types = p.cases.case_types().await?;
+    let mut statuses: Vec<(String, String)> = Vec::new();
+    for t in &case_types {
+        for st in &t.input.statuses {
+            if !statuses.iter().any(|(k, _)| *k == st.key) {
+                statuses.push((st.key.clone(), st.label.clone()));
+            }
+        }
+    }
+    Ok(QueuePage {
+        rows,
+        statuses,
+        types: case_types
+            .iter()
+            .map(|t| (t.id.to_string(), t.input.name.clone()))
+            .collect(),
+        due: p.cases.due_follow_ups(&actor).await?,
+        prev: (page.page > 0).then(|| params.page_link(page.page - 1)),
+        next: page.has_more.then(|| params.page_link(page.page + 1)),
+        params,
+        ctx,
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -99,7 +203,24 @@ struct CasePage {
     overdue: bool,
     next: Vec<(String, String)>,
     mine: bool,
+    can_request: bool,
     errors: kernel::FieldErrors,
+    form: WorkForm,
+}
+
+impl CasePage {
+    fn assignee_name(&self) -> Option<&str> {
+        let a = self.view.case.assignee_id?;
+        self.view
+            .assignable
+            .iter()
+            .find(|(id, _)| id.0 == a)
+            .map(|(_, n)| n.as_str())
+    }
+
+    fn is_selected(&self, account: &kernel::AccountId) -> bool {
+        self.view.case.assignee_id == Some(account.0)
+    }
 }
 
 fn case_id(s: &str) -> Result<CaseId, AppError> {
@@ -112,7 +233,15 @@ async fn case_page(
     StaffUser(actor, _): StaffUser,
     Path(id): Path<String>,
 ) -> Result<CasePage, AppError> {
-    page(&p, ctx, &actor, case_id(&id)?, kernel::FieldErrors::new()).await
+    page(
+        &p,
+        ctx,
+        &actor,
+        case_id(&id)?,
+        kernel::FieldErrors::new(),
+        WorkForm::default(),
+    )
+    .await
 }
 
 async fn page(
@@ -121,11 +250,17 @@ async fn page(
     actor: &kernel::Actor,
     id: CaseId,
     errors: kernel::FieldErrors,
+    form: WorkForm,
 ) -> Result<CasePage, AppError> {
     let view = p.cases.case_view(actor, id).await?;
     let next = p.cases.next_statuses(&view.case).await?;
+    let can_request = p.cases.can_request(&view.case).await?;
     Ok(CasePage {
-        overdue: view.case.deadline < p.clock.now() && view.case.phase != "closed",
+        can_request,
+        form,
+        overdue: view.case.deadline < p.clock.now()
+            && view.case.phase != "closed"
+            && view.case.deadline_stopped_at.is_none(),
         mine: view.case.assignee_id.is_some()
             && view.case.assignee_id == actor.account.map(|a| a.0),
         next,
@@ -135,12 +270,209 @@ async fn page(
     })
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct ChangeForm {
+/// Every form of the case page (each sends the fields it has).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct WorkForm {
     #[serde(default)]
     revision: i64,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    due_on: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    follow_note: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    request_due_on: String,
+}
+
+type ChangeForm = WorkForm;
+
+/// A date as `2026-12-24` (date inputs) or `24.12.2026` (typed).
+pub(crate) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+    let s = s.trim();
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%d.%m.%Y"))
+        .ok()
+}
+
+fn back(id: CaseId, anchor: &str) -> Response {
+    Redirect::to(&format!("/arbeit/vorgaenge/{id}{anchor}")).into_response()
+}
+
+/// Runs a change of the case page: back to the page on success, the page
+/// with the error summary (422) when the input was invalid.
+async fn on_page<T>(
+    p: &Pages,
+    ctx: PageCtx,
+    actor: &kernel::Actor,
+    id: CaseId,
+    form: WorkForm,
+    anchor: &str,
+    result: Result<T, CasesError>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(_) => Ok(back(id, anchor)),
+        Err(CasesError::Invalid(errors)) => Ok(web::unprocessable(
+            page(p, ctx, actor, id, errors, form).await?,
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn assign(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): web::CsrfForm<WorkForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    let result = match kernel::AccountId::parse(&form.assignee) {
+        Some(to) => p.cases.assign(&actor, id, to, form.revision).await,
+        None => {
+            let mut e = kernel::FieldErrors::new();
+            e.add("assignee", "assignee_not_in_unit");
+            Err(CasesError::Invalid(e))
+        }
+    };
+    on_page(&p, ctx, &actor, id, form, "", result).await
+}
+
+async fn note(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): web::CsrfForm<WorkForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    let result = p.cases.add_note(&actor, id, &form.note).await;
+    on_page(&p, ctx, &actor, id, form, "#verlauf", result).await
+}
+
+async fn follow_up(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): web::CsrfForm<WorkForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    let result = p
+        .cases
+        .add_follow_up(
+            &actor,
+            id,
+            kernel::AccountId::parse(&form.account),
+            parse_date(&form.due_on),
+            &form.follow_note,
+        )
+        .await;
+    on_page(&p, ctx, &actor, id, form, "#wiedervorlagen", result).await
+}
+
+async fn follow_up_done(
+    State(p): State<Pages>,
+    StaffUser(actor, _): StaffUser,
+    Path((id, follow_up)): Path<(String, String)>,
+    web::CsrfForm(_): web::CsrfForm<WorkForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    let f = uuid::Uuid::parse_str(&follow_up).map_err(|_| AppError::NotFound)?;
+    p.cases.finish_follow_up(&actor, id, f).await?;
+    Ok(back(id, "#wiedervorlagen"))
+}
+
+async fn request(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): web::CsrfForm<WorkForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    let result = p
+        .cases
+        .request_information(
+            &actor,
+            id,
+            &form.message,
+            parse_date(&form.request_due_on),
+            form.revision,
+        )
+        .await;
+    on_page(&p, ctx, &actor, id, form, "#nachforderungen", result).await
+}
+
+async fn upload(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    form: web::CsrfFields,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    let field = |k: &str| form.get(k).unwrap_or("").to_owned();
+    let result = match form.files.iter().find(|f| f.field == "file") {
+        None => {
+            let mut e = kernel::FieldErrors::new();
+            e.add("file", "file_missing");
+            Err(CasesError::Invalid(e))
+        }
+        Some(f) => {
+            p.cases
+                .upload(
+                    &actor,
+                    id,
+                    Upload {
+                        title: field("title"),
+                        document: kernel::DocumentId::parse(&field("document")),
+                        file_name: f.file_name.clone(),
+                        bytes: f.bytes.clone(),
+                        note: field("version_note"),
+                    },
+                    None,
+                )
+                .await
+        }
+    };
+    on_page(
+        &p,
+        ctx,
+        &actor,
+        id,
+        WorkForm::default(),
+        "#dokumente",
+        result,
+    )
+    .await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "case_access.html")]
+struct AccessPage {
+    ctx: PageCtx,
+    case: Case,
+    records: Vec<crate::work::AccessRecord>,
+}
+
+/// Who read or changed a case (data protection officers).
+async fn access(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+) -> Result<AccessPage, AppError> {
+    let (case, records) = p.cases.access_records(&actor, case_id(&id)?).await?;
+    Ok(AccessPage { ctx, case, records })
 }
 
 async fn claim(
@@ -162,19 +494,11 @@ async fn status(
     web::CsrfForm(form): web::CsrfForm<ChangeForm>,
 ) -> Result<Response, AppError> {
     let id = case_id(&id)?;
-    match p
+    let result = p
         .cases
         .change_status(&actor, id, &form.status, form.revision)
-        .await
-    {
-        Ok(_) => {
-            Ok(axum::response::Redirect::to(&format!("/arbeit/vorgaenge/{id}")).into_response())
-        }
-        Err(CasesError::Invalid(errors)) => {
-            Ok(web::unprocessable(page(&p, ctx, &actor, id, errors).await?))
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    on_page(&p, ctx, &actor, id, form, "", result).await
 }
 
 /// Serves a version so that nothing uploaded runs as active content on
@@ -188,6 +512,11 @@ async fn document(
 ) -> Result<Response, AppError> {
     let version = DocumentVersionId::parse(&version).ok_or(AppError::NotFound)?;
     let (v, bytes) = p.cases.document(&actor, case_id(&id)?, version).await?;
+    Ok(serve_version(&v, bytes))
+}
+
+/// The response carrying a version's content (pages and API alike).
+pub(crate) fn serve_version(v: &records::store::Version, bytes: bytes::Bytes) -> Response {
     let inline = v.media_type == "application/pdf" || v.media_type.starts_with("image/");
     let safe_name: String = v
         .file_name
@@ -229,7 +558,7 @@ async fn document(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    Ok(res)
+    res
 }
 
 fn url_encode(s: &str) -> String {
@@ -249,15 +578,40 @@ fn url_encode(s: &str) -> String {
 struct CitizenCasesPage {
     ctx: PageCtx,
     cases: Vec<crate::service::CitizenCase>,
+    answered: bool,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct CitizenParams {
+    #[serde(default)]
+    beantwortet: Option<String>,
 }
 
 async fn citizen_cases(
     State(p): State<Pages>,
     ctx: PageCtx,
     identity::http::auth::CitizenUser(actor, _): identity::http::auth::CitizenUser,
+    Query(q): Query<CitizenParams>,
 ) -> Result<CitizenCasesPage, AppError> {
     Ok(CitizenCasesPage {
         cases: p.cases.citizen_cases(&actor).await?,
+        answered: q.beantwortet.is_some(),
         ctx,
     })
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ReferenceParams {
+    #[serde(default)]
+    aktenzeichen: String,
+}
+
+/// The data protection officer looks a case up by its file reference.
+async fn access_by_reference(
+    State(p): State<Pages>,
+    StaffUser(actor, _): StaffUser,
+    Query(q): Query<ReferenceParams>,
+) -> Result<Response, AppError> {
+    let case = p.cases.case_by_reference(&actor, &q.aktenzeichen).await?;
+    Ok(Redirect::to(&format!("/arbeit/vorgaenge/{}/zugriffe", case.id)).into_response())
 }

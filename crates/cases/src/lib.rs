@@ -5,13 +5,17 @@
 //! case: the `submission.received` job creates, in one transaction, the
 //! file with the submission's data and attachments as documents and the
 //! case in the unit's queue; a repeated delivery finds the case made
-//! before.
+//! before. Clerks work cases from their queues (filters, assigning, notes,
+//! follow-up dates, uploads); requests for information go to the applicant,
+//! who answers in the portal, and stop the deadline (§ 42a VwVfG).
 
 pub mod api;
 pub mod domain;
 pub mod http;
+pub mod portal;
 pub mod service;
 pub mod store;
+pub mod work;
 
-pub use domain::{CaseTypeInput, Phase, StatusDef, Transition};
-pub use service::{CaseJobs, CasesError, CasesService};
+pub use domain::{CaseTypeInput, DeadlineRule, Phase, StatusDef, Transition};
+pub use service::{CaseJobs, CaseSettings, CasesError, CasesService};

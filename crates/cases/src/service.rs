@@ -43,16 +43,28 @@ pub enum CasesError {
     Internal(String),
 }
 
+/// Settings of the cases context.
+#[derive(Clone)]
+pub struct CaseSettings {
+    /// Federal state whose public holidays are not working days.
+    pub state: holiday_de::GermanRegion,
+    /// Public base URL (links in e-mails).
+    pub public_url: String,
+    /// Largest document upload in bytes.
+    pub max_upload_bytes: u64,
+}
+
 /// The case use cases.
 #[derive(Clone)]
 pub struct CasesService {
-    store: CasesStore,
-    records: Arc<RecordsService>,
-    submissions: Arc<forms::submissions::SubmissionService>,
-    catalogue: Arc<catalogue::CatalogueService>,
-    clock: Arc<dyn Clock>,
-    log: AccessLog,
-    state: holiday_de::GermanRegion,
+    pub(crate) store: CasesStore,
+    pub(crate) records: Arc<RecordsService>,
+    pub(crate) submissions: Arc<forms::submissions::SubmissionService>,
+    pub(crate) catalogue: Arc<catalogue::CatalogueService>,
+    pub(crate) identity: Arc<identity::IdentityService>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) log: AccessLog,
+    pub(crate) settings: CaseSettings,
 }
 
 /// Every file in the answers (also inside groups): (field path, value).
@@ -84,29 +96,34 @@ fn attachments(
 
 impl CasesService {
     /// The service.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: CasesStore,
         records: Arc<RecordsService>,
         submissions: Arc<forms::submissions::SubmissionService>,
         catalogue: Arc<catalogue::CatalogueService>,
+        identity: Arc<identity::IdentityService>,
         clock: Arc<dyn Clock>,
         log: AccessLog,
-        state: holiday_de::GermanRegion,
+        settings: CaseSettings,
     ) -> Self {
         CasesService {
             store,
             records,
             submissions,
             catalogue,
+            identity,
             clock,
             log,
-            state,
+            settings,
         }
     }
 
     /// Defines (or replaces) the case type of a service (admins).
     pub async fn define_type(&self, actor: &Actor, t: CaseTypeInput) -> Result<(), CasesError> {
-        if !(actor.is_system() || actor.has_role_anywhere(Role::Admin)) {
+        if !(actor.is_system()
+            || actor.has_role_anywhere(Role::Admin) && actor.has_scope("cases:write"))
+        {
             return Err(CasesError::Forbidden);
         }
         check_case_type(&t)
@@ -181,14 +198,7 @@ impl CasesService {
             .await
             .map_err(|e| CasesError::Internal(e.to_string()))?;
         let received = s.submitted_at;
-        let deadline_day = add_working_days(
-            received.date_naive(),
-            case_type.input.deadline_days,
-            self.state,
-        );
-        let deadline = Utc.from_utc_datetime(
-            &deadline_day.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()),
-        );
+        let deadline = self.deadline_after(received.date_naive(), case_type.input.deadline_days);
         let now = self.clock.now();
         let mut tx = self.store.db().begin().await?;
         let file = self
@@ -240,6 +250,8 @@ impl CasesService {
             received_at: received,
             deadline,
             revision: 1,
+            deadline_stopped_at: None,
+            deadline_days_left: None,
         };
         if let Err(e) = self.store.insert_case(&mut tx, &case, now).await {
             if e.is_unique_violation() {
@@ -279,8 +291,20 @@ impl CasesService {
         Ok(case)
     }
 
+    /// The end of the day `days` working days after `start`.
+    pub(crate) fn deadline_after(
+        &self,
+        start: chrono::NaiveDate,
+        days: i64,
+    ) -> chrono::DateTime<Utc> {
+        let day = add_working_days(start, days, self.settings.state);
+        Utc.from_utc_datetime(
+            &day.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()),
+        )
+    }
+
     /// Records in the access log that `actor` was shown cases `ids`.
-    async fn log_read(
+    pub(crate) async fn log_read(
         &self,
         actor: &Actor,
         action: &str,
@@ -297,39 +321,20 @@ impl CasesService {
             .map_err(|e| CasesError::Internal(e.to_string()))
     }
 
-    fn may_work_on(actor: &Actor, unit: OrgUnitId) -> bool {
-        actor.has_role_in(Role::Clerk, unit) || actor.has_role_in(Role::Manager, unit)
+    /// Clerks and managers of the case's unit (also as deputies); tokens
+    /// need a cases scope besides.
+    pub(crate) fn may_work_on(actor: &Actor, unit: OrgUnitId) -> bool {
+        (actor.has_role_in(Role::Clerk, unit) || actor.has_role_in(Role::Manager, unit))
+            && (actor.has_scope("cases:read") || actor.has_scope("cases:write"))
     }
 
-    /// The open cases of every unit the actor works for (clerk or
-    /// manager), soonest deadline first.
+    /// The first page of open cases of every unit the actor works for
+    /// (clerk or manager, also as deputy), soonest deadline first.
     pub async fn my_queue(&self, actor: &Actor) -> Result<Vec<Case>, CasesError> {
-        let mut units: Vec<OrgUnitId> = actor
-            .grants
-            .iter()
-            .filter(|g| matches!(g.role, Role::Clerk | Role::Manager))
-            .flat_map(|g| g.covers.iter().copied())
-            .collect();
-        units.sort_by_key(|u| u.0);
-        units.dedup();
-        let mut out = Vec::new();
-        for u in units {
-            out.extend(self.store.queue(u).await?);
-        }
-        out.sort_by(|a, b| {
-            a.deadline
-                .cmp(&b.deadline)
-                .then(a.reference.cmp(&b.reference))
-        });
-        if !out.is_empty() {
-            self.log_read(
-                actor,
-                "case.listed",
-                out.iter().map(|c| c.id.to_string()).collect(),
-            )
-            .await?;
-        }
-        Ok(out)
+        Ok(self
+            .queue_page(actor, &crate::work::QueueFilter::default())
+            .await?
+            .cases)
     }
 
     /// A case with its type, documents and timeline, for staff of its unit;
@@ -364,7 +369,14 @@ impl CasesService {
             .answers_view(actor, SubmissionId(case.submission_id))
             .await
             .map_err(|e| CasesError::Internal(e.to_string()))?;
+        let follow_ups = self.store.follow_ups(id).await?;
+        let requests = self.store.requests(id).await?;
+        let assignable = self.assignable(OrgUnitId(case.org_unit_id)).await?;
         Ok(CaseView {
+            follow_ups,
+            requests,
+            assignable,
+            deadline_rule: case_type.input.deadline_rule,
             answers,
             status_label: case_type
                 .input
@@ -377,48 +389,80 @@ impl CasesService {
         })
     }
 
-    async fn change(
+    pub(crate) async fn change(
         &self,
         actor: &Actor,
         mut case: Case,
         kind: &str,
         detail: &str,
     ) -> Result<Case, CasesError> {
-        let now = self.clock.now();
         let mut tx = self.store.db().begin().await?;
-        if !self.store.update_case(&mut tx, &case, now).await? {
-            return Err(CasesError::Stale);
-        }
-        self.store
-            .add_timeline(
-                &mut tx,
-                CaseId(case.id),
-                &actor.audit_label(),
-                kind,
-                detail,
-                now,
-            )
+        self.change_in(&mut tx, &actor.audit_label(), &case, kind, detail)
             .await?;
-        record_in_tx(
-            &mut tx,
-            self.clock.as_ref(),
-            &AuditEntry::new(
-                actor.audit_label(),
-                &format!("case.{kind}"),
-                "case",
-                vec![case.id.to_string()],
-            ),
-        )
-        .await?;
         tx.commit().await?;
         self.log.nudge();
         case.revision += 1;
         Ok(case)
     }
 
-    async fn editable(&self, actor: &Actor, id: CaseId, revision: i64) -> Result<Case, CasesError> {
+    /// Saves a changed case (if nobody changed it since `case.revision`),
+    /// with its timeline entry and access-log entry, in the caller's
+    /// transaction.
+    pub(crate) async fn change_in(
+        &self,
+        tx: &mut storage::Tx,
+        by: &str,
+        case: &Case,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), CasesError> {
+        let now = self.clock.now();
+        if !self.store.update_case(tx, case, now).await? {
+            return Err(CasesError::Stale);
+        }
+        self.timeline_in(tx, by, CaseId(case.id), kind, detail)
+            .await
+    }
+
+    /// Adds a timeline entry and its access-log entry in the caller's
+    /// transaction.
+    pub(crate) async fn timeline_in(
+        &self,
+        tx: &mut storage::Tx,
+        by: &str,
+        case: CaseId,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), CasesError> {
+        let now = self.clock.now();
+        self.store
+            .add_timeline(tx, case, by, kind, detail, now)
+            .await?;
+        record_in_tx(
+            tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(
+                by.to_owned(),
+                &format!("case.{kind}"),
+                "case",
+                vec![case.to_string()],
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn editable(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        revision: i64,
+    ) -> Result<Case, CasesError> {
         let case = self.store.case(id).await?.ok_or(CasesError::NotFound)?;
-        if !Self::may_work_on(actor, OrgUnitId(case.org_unit_id)) || actor.account.is_none() {
+        if !Self::may_work_on(actor, OrgUnitId(case.org_unit_id))
+            || !actor.has_scope("cases:write")
+            || actor.account.is_none()
+        {
             return Err(CasesError::Forbidden);
         }
         if case.revision != revision {
@@ -528,6 +572,7 @@ impl CasesService {
                     title,
                     status: None,
                     history: Vec::new(),
+                    open_requests: Vec::new(),
                 });
                 continue;
             };
@@ -541,7 +586,14 @@ impl CasesService {
                 .timeline(CaseId(case.id))
                 .await?
                 .into_iter()
-                .filter(|t| t.kind == "received" || t.kind == "status")
+                .filter(|t| PUBLIC_KINDS.contains(&t.kind.as_str()))
+                .collect();
+            let open_requests = self
+                .store
+                .requests(CaseId(case.id))
+                .await?
+                .into_iter()
+                .filter(|r| r.answered_at.is_none())
                 .collect();
             out.push(CitizenCase {
                 reference: s.reference,
@@ -551,20 +603,10 @@ impl CasesService {
                     .status(&case.status)
                     .map(|st| st.label.clone()),
                 history,
+                open_requests,
             });
         }
         Ok(out)
-    }
-
-    /// The open cases of a unit, soonest deadline first (staff of the unit).
-    pub async fn queue(&self, actor: &Actor, unit: OrgUnitId) -> Result<Vec<Case>, CasesError> {
-        if !(actor.is_system()
-            || actor.has_role_in(Role::Clerk, unit)
-            || actor.has_role_in(Role::Manager, unit))
-        {
-            return Err(CasesError::Forbidden);
-        }
-        Ok(self.store.queue(unit).await?)
     }
 }
 
@@ -577,9 +619,15 @@ pub struct CitizenCase {
     pub title: String,
     /// Plain-language status; none while the case is being created.
     pub status: Option<String>,
-    /// Status history (received and status changes only).
+    /// Status history (received, status changes, requests and answers;
+    /// no internal notes).
     pub history: Vec<crate::store::TimelineEntry>,
+    /// Requests for information still to answer.
+    pub open_requests: Vec<crate::store::InfoRequest>,
 }
+
+/// Timeline entries the applicant sees.
+const PUBLIC_KINDS: &[&str] = &["received", "status", "request", "answer"];
 
 /// A case as its page shows it.
 #[derive(Debug, Clone)]
@@ -594,6 +642,14 @@ pub struct CaseView {
     pub timeline: Vec<crate::store::TimelineEntry>,
     /// The applicant's answers as the form asked them.
     pub answers: Vec<forms::view::SummaryRow>,
+    /// Open follow-up dates.
+    pub follow_ups: Vec<crate::store::FollowUp>,
+    /// Requests for information, oldest first.
+    pub requests: Vec<crate::store::InfoRequest>,
+    /// Clerks the case can be assigned to.
+    pub assignable: Vec<(kernel::AccountId, String)>,
+    /// What a request for information does to the deadline.
+    pub deadline_rule: crate::domain::DeadlineRule,
 }
 
 /// Handles the `submission.received` job the forms context writes with

@@ -1,6 +1,7 @@
 //! The SQL of the cases context, once for both backends.
 
-use crate::domain::{CaseTypeInput, StatusDef, Transition};
+use crate::domain::{CaseTypeInput, DeadlineRule, StatusDef, Transition};
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use kernel::{CaseId, CaseTypeId, OrgUnitId, ServiceId, SubmissionId};
 use serde::Serialize;
@@ -25,6 +26,7 @@ struct TypeRow {
     statuses: Json<Vec<StatusDef>>,
     transitions: Json<Vec<Transition>>,
     deadline_days: i64,
+    deadline_rule: String,
     org_unit_id: Uuid,
     plan_code: String,
 }
@@ -39,6 +41,7 @@ impl From<TypeRow> for CaseType {
                 statuses: r.statuses.0,
                 transitions: r.transitions.0,
                 deadline_days: r.deadline_days,
+                deadline_rule: DeadlineRule::parse(&r.deadline_rule).unwrap_or_default(),
                 org_unit: OrgUnitId(r.org_unit_id),
                 plan_code: r.plan_code,
             },
@@ -75,9 +78,14 @@ pub struct Case {
     pub deadline: DateTime<Utc>,
     /// Optimistic-locking counter.
     pub revision: i64,
+    /// Set while a request for information is open: the deadline does not
+    /// run.
+    pub deadline_stopped_at: Option<DateTime<Utc>>,
+    /// Working days left when the deadline stopped (rule `paused`).
+    pub deadline_days_left: Option<i64>,
 }
 
-const CASE_COLS: &str = "id, case_type_id, submission_id, file_id, reference, title, status, phase, org_unit_id, assignee_id, received_at, deadline, revision";
+const CASE_COLS: &str = "id, case_type_id, submission_id, file_id, reference, title, status, phase, org_unit_id, assignee_id, received_at, deadline, revision, deadline_stopped_at, deadline_days_left";
 
 /// Access to the cases tables.
 #[derive(Debug, Clone)]
@@ -104,12 +112,12 @@ impl CasesStore {
         now: DateTime<Utc>,
     ) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
-            "INSERT INTO cases_case_type (id, service_id, name, statuses, transitions, deadline_days, org_unit_id, plan_code, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+            "INSERT INTO cases_case_type (id, service_id, name, statuses, transitions, deadline_days, org_unit_id, plan_code, created_at, updated_at, deadline_rule)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
              ON CONFLICT (service_id) DO UPDATE SET name = $3, statuses = $4, transitions = $5, deadline_days = $6,
-                 org_unit_id = $7, plan_code = $8, updated_at = $9",
+                 org_unit_id = $7, plan_code = $8, updated_at = $9, deadline_rule = $10",
         ).bind(Uuid::now_v7()).bind(t.service.0).bind(t.name.trim()).bind(Json(&t.statuses)).bind(Json(&t.transitions))
-        .bind(t.deadline_days).bind(t.org_unit.0).bind(&t.plan_code).bind(now)
+        .bind(t.deadline_days).bind(t.org_unit.0).bind(&t.plan_code).bind(now).bind(t.deadline_rule.as_str())
         .execute(conn).await?.rows_affected());
         Ok(())
     }
@@ -117,7 +125,7 @@ impl CasesStore {
     /// The case type of a service.
     pub async fn type_of_service(&self, service: ServiceId) -> Result<Option<CaseType>, DbError> {
         let row = on_db!(&self.db, pool => sqlx::query_as::<_, TypeRow>(
-            "SELECT id, service_id, name, statuses, transitions, deadline_days, org_unit_id, plan_code FROM cases_case_type WHERE service_id = $1",
+            "SELECT id, service_id, name, statuses, transitions, deadline_days, deadline_rule, org_unit_id, plan_code FROM cases_case_type WHERE service_id = $1",
         ).bind(service.0).fetch_optional(pool).await?);
         Ok(row.map(CaseType::from))
     }
@@ -127,16 +135,6 @@ impl CasesStore {
         let sql = format!("SELECT {CASE_COLS} FROM cases_case WHERE submission_id = $1");
         Ok(
             on_db!(&self.db, pool => sqlx::query_as::<_, Case>(sqlx::AssertSqlSafe(sql)).bind(s.0).fetch_optional(pool).await?),
-        )
-    }
-
-    /// The open cases of a unit, soonest deadline first (its queue).
-    pub async fn queue(&self, unit: OrgUnitId) -> Result<Vec<Case>, DbError> {
-        let sql = format!(
-            "SELECT {CASE_COLS} FROM cases_case WHERE org_unit_id = $1 AND phase <> 'closed' ORDER BY deadline, reference"
-        );
-        Ok(
-            on_db!(&self.db, pool => sqlx::query_as::<_, Case>(sqlx::AssertSqlSafe(sql)).bind(unit.0).fetch_all(pool).await?),
         )
     }
 
@@ -173,7 +171,7 @@ impl CasesStore {
         Ok(())
     }
 
-    /// Changes status, phase and assignee when the case still has
+    /// Changes status, phase, assignee and deadline when the case still has
     /// `revision` (optimistic locking); false when someone changed it
     /// meanwhile.
     pub async fn update_case(
@@ -183,11 +181,21 @@ impl CasesStore {
         now: DateTime<Utc>,
     ) -> Result<bool, DbError> {
         let n = on_tx!(tx, conn => sqlx::query(
-            "UPDATE cases_case SET status = $3, phase = $4, assignee_id = $5, revision = revision + 1, updated_at = $6
+            "UPDATE cases_case SET status = $3, phase = $4, assignee_id = $5, revision = revision + 1, updated_at = $6,
+                 deadline = $7, deadline_stopped_at = $8, deadline_days_left = $9
              WHERE id = $1 AND revision = $2",
         ).bind(c.id).bind(c.revision).bind(&c.status).bind(&c.phase).bind(c.assignee_id).bind(now)
+        .bind(c.deadline).bind(c.deadline_stopped_at).bind(c.deadline_days_left)
         .execute(conn).await?.rows_affected());
         Ok(n == 1)
+    }
+
+    /// The case with a file reference.
+    pub async fn case_by_reference(&self, reference: &str) -> Result<Option<Case>, DbError> {
+        let sql = format!("SELECT {CASE_COLS} FROM cases_case WHERE reference = $1");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, Case>(sqlx::AssertSqlSafe(sql)).bind(reference).fetch_optional(pool).await?),
+        )
     }
 
     /// One case.
@@ -201,7 +209,7 @@ impl CasesStore {
     /// The case type with `id`.
     pub async fn case_type(&self, id: CaseTypeId) -> Result<Option<CaseType>, DbError> {
         let row = on_db!(&self.db, pool => sqlx::query_as::<_, TypeRow>(
-            "SELECT id, service_id, name, statuses, transitions, deadline_days, org_unit_id, plan_code FROM cases_case_type WHERE id = $1",
+            "SELECT id, service_id, name, statuses, transitions, deadline_days, deadline_rule, org_unit_id, plan_code FROM cases_case_type WHERE id = $1",
         ).bind(id.0).fetch_optional(pool).await?);
         Ok(row.map(CaseType::from))
     }
@@ -211,6 +219,269 @@ impl CasesStore {
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, TimelineEntry>(
             "SELECT at, actor, kind, detail FROM cases_timeline WHERE case_id = $1 ORDER BY at, id",
         ).bind(id.0).fetch_all(pool).await?))
+    }
+}
+
+/// Which cases a queue shows (all conditions together).
+#[derive(Debug, Clone, Default)]
+pub struct QueueQuery {
+    /// Units whose cases may be shown (the actor's).
+    pub units: Vec<Uuid>,
+    /// Status key.
+    pub status: Option<String>,
+    /// Case type.
+    pub case_type: Option<Uuid>,
+    /// Only cases whose deadline is before this instant.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Assignee filter.
+    pub assignee: AssigneeFilter,
+    /// Include closed cases.
+    pub closed: bool,
+    /// Rows to skip.
+    pub offset: i64,
+    /// Rows to return.
+    pub limit: i64,
+}
+
+/// Whose cases a queue shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    /// Everyone's and nobody's.
+    #[default]
+    Any,
+    /// Nobody's yet.
+    Nobody,
+    /// This account's.
+    Account(Uuid),
+}
+
+/// A follow-up date (Wiedervorlage).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct FollowUp {
+    /// Id.
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// Whom it brings the case back to.
+    pub account_id: Uuid,
+    /// The day.
+    pub due_on: NaiveDate,
+    /// Why.
+    pub note: String,
+    /// Who set it.
+    pub created_by: String,
+    /// When it was done.
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+/// A due follow-up with its case (the start of a working day).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct DueFollowUp {
+    /// Id of the follow-up.
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// File reference of the case.
+    pub reference: String,
+    /// Subject of the case.
+    pub title: String,
+    /// The day.
+    pub due_on: NaiveDate,
+    /// Why.
+    pub note: String,
+}
+
+/// A request for information (Nachforderung) to the applicant.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct InfoRequest {
+    /// Id.
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// What is missing, in the clerk's words.
+    pub message: String,
+    /// Answer wanted by.
+    pub due_on: NaiveDate,
+    /// Who asked (access-log label).
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// The applicant's answer text.
+    pub answer: Option<String>,
+    /// When it was answered.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// SHA-256 of the secret in the link mailed to the applicant.
+    #[serde(skip)]
+    pub secret_hash: String,
+}
+
+const REQUEST_COLS: &str =
+    "id, case_id, message, due_on, created_by, created_at, answer, answered_at, secret_hash";
+
+impl CasesStore {
+    /// One page of a queue, soonest deadline first.
+    pub async fn query(&self, q: &QueueQuery) -> Result<Vec<Case>, DbError> {
+        if q.units.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Placeholders are numbered in the order the binds follow below.
+        let mut sql = format!("SELECT {CASE_COLS} FROM cases_case WHERE org_unit_id IN (");
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        let units: Vec<String> = q.units.iter().map(|_| next()).collect();
+        sql.push_str(&units.join(", "));
+        sql.push(')');
+        if !q.closed {
+            sql.push_str(" AND phase <> 'closed'");
+        }
+        if q.status.is_some() {
+            sql.push_str(&format!(" AND status = {}", next()));
+        }
+        if q.case_type.is_some() {
+            sql.push_str(&format!(" AND case_type_id = {}", next()));
+        }
+        if q.due_before.is_some() {
+            sql.push_str(&format!(
+                " AND deadline < {} AND deadline_stopped_at IS NULL",
+                next()
+            ));
+        }
+        match q.assignee {
+            AssigneeFilter::Any => {}
+            AssigneeFilter::Nobody => sql.push_str(" AND assignee_id IS NULL"),
+            AssigneeFilter::Account(_) => sql.push_str(&format!(" AND assignee_id = {}", next())),
+        }
+        sql.push_str(&format!(
+            " ORDER BY deadline, reference LIMIT {} OFFSET {}",
+            next(),
+            next()
+        ));
+        macro_rules! bind_all {
+            ($query:expr) => {{
+                let mut query = $query;
+                for u in &q.units {
+                    query = query.bind(*u);
+                }
+                if let Some(s) = &q.status {
+                    query = query.bind(s.clone());
+                }
+                if let Some(t) = q.case_type {
+                    query = query.bind(t);
+                }
+                if let Some(d) = q.due_before {
+                    query = query.bind(d);
+                }
+                if let AssigneeFilter::Account(a) = q.assignee {
+                    query = query.bind(a);
+                }
+                query.bind(q.limit).bind(q.offset)
+            }};
+        }
+        Ok(
+            on_db!(&self.db, pool => bind_all!(sqlx::query_as::<_, Case>(sqlx::AssertSqlSafe(sql))).fetch_all(pool).await?),
+        )
+    }
+
+    /// All case types.
+    pub async fn case_types(&self) -> Result<Vec<CaseType>, DbError> {
+        let rows = on_db!(&self.db, pool => sqlx::query_as::<_, TypeRow>(
+            "SELECT id, service_id, name, statuses, transitions, deadline_days, deadline_rule, org_unit_id, plan_code FROM cases_case_type ORDER BY name",
+        ).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(CaseType::from).collect())
+    }
+
+    /// Adds a follow-up.
+    pub async fn insert_follow_up(
+        &self,
+        tx: &mut Tx,
+        f: &FollowUp,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO cases_followup (id, case_id, account_id, due_on, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ).bind(f.id).bind(f.case_id).bind(f.account_id).bind(f.due_on).bind(&f.note).bind(&f.created_by).bind(now)
+        .execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Marks a follow-up of a case done; false when there is none open.
+    pub async fn finish_follow_up(
+        &self,
+        tx: &mut Tx,
+        case: CaseId,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE cases_followup SET done_at = $3 WHERE id = $1 AND case_id = $2 AND done_at IS NULL",
+        ).bind(id).bind(case.0).bind(now).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// The open follow-ups of a case, soonest first.
+    pub async fn follow_ups(&self, case: CaseId) -> Result<Vec<FollowUp>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, FollowUp>(
+            "SELECT id, case_id, account_id, due_on, note, created_by, done_at FROM cases_followup
+             WHERE case_id = $1 AND done_at IS NULL ORDER BY due_on, id",
+        ).bind(case.0).fetch_all(pool).await?))
+    }
+
+    /// The open follow-ups of an account due on or before `day`.
+    pub async fn due_follow_ups(
+        &self,
+        account: Uuid,
+        day: NaiveDate,
+    ) -> Result<Vec<DueFollowUp>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, DueFollowUp>(
+            "SELECT f.id, f.case_id, c.reference, c.title, f.due_on, f.note FROM cases_followup f
+             JOIN cases_case c ON c.id = f.case_id
+             WHERE f.account_id = $1 AND f.done_at IS NULL AND f.due_on <= $2 ORDER BY f.due_on, c.reference",
+        ).bind(account).bind(day).fetch_all(pool).await?))
+    }
+
+    /// Adds a request for information.
+    pub async fn insert_request(&self, tx: &mut Tx, r: &InfoRequest) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO cases_request (id, case_id, message, due_on, secret_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ).bind(r.id).bind(r.case_id).bind(&r.message).bind(r.due_on).bind(&r.secret_hash).bind(&r.created_by).bind(r.created_at)
+        .execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Records the answer to an open request; false when it was answered
+    /// before.
+    pub async fn answer_request(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE cases_request SET answer = $2, answered_at = $3 WHERE id = $1 AND answered_at IS NULL",
+        ).bind(id).bind(answer).bind(now).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// The requests of a case, oldest first.
+    pub async fn requests(&self, case: CaseId) -> Result<Vec<InfoRequest>, DbError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLS} FROM cases_request WHERE case_id = $1 ORDER BY created_at, id"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, InfoRequest>(sqlx::AssertSqlSafe(sql)).bind(case.0).fetch_all(pool).await?),
+        )
+    }
+
+    /// One request.
+    pub async fn request(&self, id: Uuid) -> Result<Option<InfoRequest>, DbError> {
+        let sql = format!("SELECT {REQUEST_COLS} FROM cases_request WHERE id = $1");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, InfoRequest>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?),
+        )
     }
 }
 

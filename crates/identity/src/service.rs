@@ -707,6 +707,26 @@ impl IdentityService {
         Ok(self.store.deputies().await?)
     }
 
+    /// Active staff who hold `role` for `unit` (directly or through a unit
+    /// above it), by name: whom a case of that unit can be assigned to.
+    pub async fn holders_for(
+        &self,
+        role: Role,
+        unit: OrgUnitId,
+    ) -> Result<Vec<(AccountId, String)>, IdentityError> {
+        let units = self.store.units().await?;
+        let mut out: Vec<(AccountId, String)> = self
+            .store
+            .holders_of(role)
+            .await?
+            .into_iter()
+            .filter(|(_, _, at)| domain::covered_units(&units, OrgUnitId(*at)).contains(&unit))
+            .map(|(id, name, _)| (AccountId(id), name))
+            .collect();
+        out.dedup_by_key(|(id, _)| *id);
+        Ok(out)
+    }
+
     /// Whom `account` represents on `day`.
     pub async fn represented_by(
         &self,
@@ -1105,7 +1125,9 @@ impl IdentityService {
     /// Builds the actor of an account, resolving the units each grant covers.
     pub async fn actor_for(&self, account: &Account) -> Result<Actor, IdentityError> {
         let grants = if account.kind == AccountKind::Staff {
-            self.store.grants_of(account.id).await?
+            self.store
+                .acting_grants(account.id, self.now().date_naive())
+                .await?
         } else {
             vec![]
         };
@@ -1292,7 +1314,9 @@ impl IdentityService {
     // --- API tokens ------------------------------------------------------
 
     /// Scopes an API token can carry.
-    pub const SCOPES: [&'static str; 7] = [
+    pub const SCOPES: [&'static str; 9] = [
+        "cases:read",
+        "cases:write",
         "accounts:read",
         "accounts:write",
         "org:read",

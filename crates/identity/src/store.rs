@@ -449,6 +449,44 @@ impl IdentityStore {
             .collect())
     }
 
+    /// The grants an account acts with on `day`: its own, and the clerk and
+    /// manager grants of everyone it represents as deputy that day (one
+    /// query; it runs for every staff request).
+    pub async fn acting_grants(
+        &self,
+        id: AccountId,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<Grant>, DbError> {
+        let rows = on_db!(&self.db, pool => sqlx::query_as::<_, GrantRow>(
+            "SELECT id, account_id, org_unit_id, role FROM identity_role_grant WHERE account_id = $1
+             UNION ALL
+             SELECT g.id, g.account_id, g.org_unit_id, g.role FROM identity_role_grant g
+             JOIN identity_deputy d ON d.principal_id = g.account_id
+             WHERE d.deputy_id = $1 AND d.starts_on <= $2 AND d.ends_on >= $2 AND g.role IN ('clerk', 'manager')",
+        ).bind(id.0).bind(day).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(Grant {
+                    id: r.id,
+                    account: AccountId(r.account_id),
+                    org_unit: OrgUnitId(r.org_unit_id),
+                    role: Role::parse(&r.role)?,
+                })
+            })
+            .collect())
+    }
+
+    /// Active staff holding `role` somewhere: (account, name, unit of the
+    /// grant).
+    pub async fn holders_of(&self, role: Role) -> Result<Vec<(Uuid, String, Uuid)>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT a.id, a.display_name, g.org_unit_id FROM identity_role_grant g
+             JOIN identity_account a ON a.id = g.account_id
+             WHERE g.role = $1 AND a.status = 'active' AND a.kind = 'staff' ORDER BY a.display_name",
+        ).bind(role.as_str()).fetch_all(pool).await?))
+    }
+
     /// Adds a grant.
     pub async fn insert_grant(
         &self,

@@ -34,6 +34,12 @@ impl ManualClock {
         }
     }
 
+    /// Sets the clock to `at` (tests that need a particular date).
+    pub fn set(&self, at: DateTime<Utc>) {
+        let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
+        *now = at;
+    }
+
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());

@@ -185,9 +185,14 @@ impl Application {
             records.clone(),
             submissions.clone(),
             catalogue.clone(),
+            identity.clone(),
             clock.clone(),
             log.clone(),
-            state,
+            cases::CaseSettings {
+                state,
+                public_url: settings.public_url(),
+                max_upload_bytes: settings.forms.max_upload_bytes.max(1024),
+            },
         ));
         case_jobs.bind(Arc::new(cases::CaseJobs {
             cases: cases.clone(),

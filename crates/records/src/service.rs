@@ -268,13 +268,12 @@ impl RecordsService {
         file: RecordFileId,
         title: &str,
         stored: StoredContent,
-    ) -> Result<DocumentId, RecordsError> {
+    ) -> Result<Version, RecordsError> {
         let id = DocumentId::new();
         let now = self.clock.now();
         self.store.insert_document(tx, id, file, title, now).await?;
-        self.store
-            .insert_version(tx, &self.version_of(by, id, stored))
-            .await?;
+        let mut version = self.version_of(by, id, stored);
+        version.number = self.store.insert_version(tx, &version).await?;
         record_in_tx(
             tx,
             self.clock.as_ref(),
@@ -286,7 +285,64 @@ impl RecordsService {
             ),
         )
         .await?;
-        Ok(id)
+        Ok(version)
+    }
+
+    /// Adds the next version of a document of `file` whose content is a
+    /// blob stored before, inside the caller's transaction.
+    pub async fn add_stored_version_in(
+        &self,
+        tx: &mut Tx,
+        by: &str,
+        file: RecordFileId,
+        document: DocumentId,
+        stored: StoredContent,
+    ) -> Result<Version, RecordsError> {
+        if self.store.file_of_document_in(tx, document).await? != Some(file) {
+            return Err(RecordsError::NotFound);
+        }
+        let mut version = self.version_of(by, document, stored);
+        version.number = self.store.insert_version(tx, &version).await?;
+        record_in_tx(
+            tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(
+                by.to_owned(),
+                "document.version_added",
+                "document",
+                vec![document.to_string()],
+            ),
+        )
+        .await?;
+        Ok(version)
+    }
+
+    /// The version an earlier upload with the client's idempotency `key`
+    /// made (`caller` is who uploaded).
+    pub async fn uploaded_with_key(
+        &self,
+        caller: &str,
+        key: &str,
+    ) -> Result<Option<Version>, RecordsError> {
+        let Some(id) = self.store.upload_key(caller, key).await? else {
+            return Ok(None);
+        };
+        Ok(self.store.version(DocumentVersionId(id)).await?)
+    }
+
+    /// Remembers the version an upload with an idempotency key made, in the
+    /// caller's transaction (a concurrent twin fails on the unique key).
+    pub async fn remember_upload_key_in(
+        &self,
+        tx: &mut Tx,
+        caller: &str,
+        key: &str,
+        version: DocumentVersionId,
+    ) -> Result<(), RecordsError> {
+        self.store
+            .insert_upload_key(tx, caller, key, version, self.clock.now())
+            .await?;
+        Ok(())
     }
 
     /// Stores content as a blob (durable on return) and describes it: type

@@ -211,6 +211,40 @@ impl RecordsStore {
         .bind(&v.file_name).bind(&v.author).bind(&v.note).bind(v.created_at).fetch_one(conn).await?))
     }
 
+    /// The file a document belongs to, read inside a transaction.
+    pub async fn file_of_document_in(
+        &self,
+        tx: &mut Tx,
+        id: DocumentId,
+    ) -> Result<Option<RecordFileId>, DbError> {
+        let f: Option<Uuid> = on_tx!(tx, conn => sqlx::query_scalar(
+            "SELECT file_id FROM records_document WHERE id = $1",
+        ).bind(id.0).fetch_optional(conn).await?);
+        Ok(f.map(RecordFileId))
+    }
+
+    /// The version made by an upload with an idempotency key.
+    pub async fn upload_key(&self, caller: &str, key: &str) -> Result<Option<Uuid>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT version_id FROM records_upload_key WHERE caller = $1 AND key = $2",
+        ).bind(caller).bind(key).fetch_optional(pool).await?))
+    }
+
+    /// Remembers the version an upload with an idempotency key made.
+    pub async fn insert_upload_key(
+        &self,
+        tx: &mut Tx,
+        caller: &str,
+        key: &str,
+        version: DocumentVersionId,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO records_upload_key (caller, key, version_id, created_at) VALUES ($1, $2, $3, $4)",
+        ).bind(caller).bind(key).bind(version.0).bind(now).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
     /// The versions of a document, oldest first.
     pub async fn versions(&self, id: DocumentId) -> Result<Vec<Version>, DbError> {
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, Version>(

@@ -335,6 +335,22 @@ impl AccessLog {
         ).bind(limit).fetch_all(pool).await?))
     }
 
+    /// The entries about one object, newest first: who read or changed it
+    /// (the data protection officer's question). Object ids are kept as a
+    /// JSON array, so this scans the log; fine for an occasional question.
+    pub async fn about(
+        &self,
+        object_type: &str,
+        id: &str,
+        limit: i64,
+    ) -> Result<Vec<LoggedEntry>, AuditError> {
+        let pattern = format!("%\"{id}\"%");
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, LoggedEntry>(
+            "SELECT chain_seq, at, actor, action, object_type, object_ids, detail FROM storage_audit_log
+             WHERE object_type = $1 AND object_ids LIKE $2 ORDER BY id DESC LIMIT $3",
+        ).bind(object_type).bind(pattern).bind(limit).fetch_all(pool).await?))
+    }
+
     /// Deletes the entries of every closed segment whose last entry is older
     /// than `before`. Checkpoints stay, so the rest still verifies. Returns
     /// the number of entries deleted.

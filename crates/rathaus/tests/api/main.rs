@@ -10,6 +10,7 @@ mod accounts_api;
 mod admin_pages;
 mod applications;
 mod bad_input;
+mod case_work;
 mod cases;
 mod catalogue;
 mod citizens;
