@@ -644,6 +644,9 @@ describe('rathaus end to end', () => {
    * prefill consent, steps with a deliberate error, a PDF upload, check
    * answers, submit, receipt and the receipt mail (reference only).
    */
+  /** Reference numbers of the applications made so far, by e-mail. */
+  const references = {};
+
   async function applyForParkingPermit(page, { email, fillProfile }) {
     await goto(page, '/');
     await page.fill('#q', 'Parkausweis');
@@ -733,6 +736,7 @@ describe('rathaus end to end', () => {
     await expectPath(page, `/antrag/${draft}/eingang`);
     const reference = clean(await page.textContent('#reference'));
     assert.match(reference, /^\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    references[email] = reference;
     await checkPage(page);
 
     // The receipt mail carries the reference and a link, nothing else.
@@ -821,6 +825,104 @@ describe('rathaus end to end', () => {
       } finally {
         await other.context().close();
       }
+    }),
+  );
+
+  /** A demo staff member logs in for the first time: password, TOTP enrolment, recovery codes. */
+  async function staffFirstLogin(page, email) {
+    await goto(page, '/arbeit/anmelden');
+    await page.fill('#email', email);
+    await page.fill('#password', DEMO_PASSWORD);
+    await submit(page);
+    await expectPath(page, '/arbeit/anmelden/einrichten');
+    const secret = clean(await page.textContent('#totp-secret'));
+    await page.fill('#code', totp(secret, currentStep()));
+    await submit(page);
+    await navigate(page, () => page.click('main a.kern-btn'));
+    await expectPath(page, '/arbeit');
+  }
+
+  test(
+    'case work (desktop clerk, phone citizen): claim, request a document, the citizen uploads it, the clerk moves on',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('case-work', DESKTOP, false, async (page) => {
+      const reference = references['erika.mustermann@example.org'];
+      assert.ok(reference, 'the phone application journey ran before and left its reference');
+      await staffFirstLogin(page, 'sachbearbeitung@musterstadt.example');
+
+      // The new case waits, unassigned, in the team queue.
+      await goto(page, '/arbeit/vorgaenge?bearbeitung=niemand');
+      await checkPage(page);
+      const row = page.locator('#queue tr', { hasText: reference });
+      for (let i = 0; i < 20 && (await row.count()) === 0; i++) {
+        await delay(500); // the case is made by a background job
+        await goto(page, '/arbeit/vorgaenge?bearbeitung=niemand');
+      }
+      assert.equal(await row.count(), 1, `the case of ${reference} is in the queue`);
+      await navigate(page, () => row.locator('a').first().click());
+      const casePath = new URL(page.url()).pathname;
+      assert.match(casePath, /^\/arbeit\/vorgaenge\/[0-9a-f-]{36}$/);
+      await checkPage(page);
+
+      // Claim, start work, ask for the back of the vehicle registration.
+      await submit(page, '#claim');
+      assert.match(clean(await page.textContent('#assignee')), /Sie bearbeiten/);
+      await page.check('#status-in_bearbeitung');
+      await submit(page, '#change-status');
+      await checkPage(page);
+      const emptyRequest = await submit(page, '#send-request');
+      assert.equal(emptyRequest.status(), 422, 'a request needs a message and a date');
+      assert.ok((await page.locator('.rh-error-summary a[href="#message"]').count()) === 1, 'the summary links to the message');
+      await checkPage(page);
+      const due = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+      await page.fill('#message', 'Bitte laden Sie auch die Rückseite des Fahrzeugscheins hoch.');
+      await page.fill('#request_due_on', due);
+      await submit(page, '#send-request');
+      await expectPath(page, casePath);
+      assert.match(clean(await page.textContent('#current-status')), /Wir brauchen noch etwas von Ihnen/);
+      assert.match(clean(await page.textContent('#deadline')), /ruht/);
+      await checkPage(page);
+
+      // The citizen, on her phone, answers in the portal.
+      const phone = await newPage(PHONE, { label: 'case-work-citizen', checkOverflow: true });
+      try {
+        await goto(phone, '/anmelden');
+        await phone.fill('#email', 'erika.mustermann@example.org');
+        await phone.fill('#password', DEMO_PASSWORD);
+        await submit(phone);
+        await goto(phone, '/konto/vorgaenge');
+        assert.match(await mainText(phone), /Rückseite des Fahrzeugscheins/);
+        await checkPage(phone);
+        await navigate(phone, () => phone.locator('.rh-request a').first().click());
+        assert.match(new URL(phone.url()).pathname, /^\/konto\/vorgaenge\/nachforderung\/[0-9a-f-]{36}$/);
+        await checkPage(phone);
+        const none = await submit(phone, '#send-answer');
+        assert.equal(none.status(), 422, 'an empty answer is refused');
+        await checkPage(phone);
+        await phone.fill('#answer', 'Hier ist die Rückseite.');
+        await phone.setInputFiles('#files', {
+          name: 'rueckseite.pdf',
+          mimeType: 'application/pdf',
+          buffer: Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'),
+        });
+        await submit(phone, '#send-answer');
+        await expectPath(phone, '/konto/vorgaenge');
+        assert.equal(await phone.locator('#answer-sent').count(), 1, 'the portal confirms the answer');
+        await checkPage(phone);
+        const { problems } = pageOptions.get(phone);
+        assert.deepEqual(problems, [], formatProblems(problems));
+      } finally {
+        await phone.context().close();
+      }
+
+      // Back on the desk: the document is in the file; the case moves on.
+      await goto(page, casePath);
+      assert.match(clean(await page.textContent('#documents')), /Nachreichung: rueckseite\.pdf/);
+      assert.match(clean(await page.textContent('#current-status')), /Wird bearbeitet/);
+      await page.check('#status-entschieden');
+      await submit(page, '#change-status');
+      assert.match(clean(await page.textContent('#current-status')), /Entschieden/);
+      await checkPage(page);
     }),
   );
 
