@@ -923,6 +923,16 @@ describe('rathaus end to end', () => {
       await submit(page, '#change-status');
       assert.match(clean(await page.textContent('#current-status')), /Entschieden/);
       await checkPage(page);
+
+      // The answer's text is found by the document search (German forms).
+      let hits = 0;
+      for (let i = 0; i < 20 && hits === 0; i++) {
+        await goto(page, '/arbeit/suche?q=R%C3%BCckseiten');
+        hits = await page.locator('#search-results li').count();
+        if (hits === 0) await delay(500); // text extraction runs as a job
+      }
+      assert.ok(hits >= 1, 'the answer is found by its text');
+      await checkPage(page);
     }),
   );
 

@@ -39,6 +39,7 @@ pub fn router(svc: Arc<CasesService>) -> OpenApiRouter {
         .routes(routes!(document_content))
         .routes(routes!(access_log))
         .routes(routes!(case_types, define_case_type))
+        .routes(routes!(search))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(upload_document))
@@ -523,4 +524,26 @@ async fn define_case_type(
 ) -> Result<StatusCode, AppError> {
     svc.define_type(&actor, t).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A search.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Words (every one must occur, in any German form); quotes for a
+    /// phrase.
+    #[serde(default)]
+    pub q: String,
+}
+
+/// Full-text search over the documents of the cases the caller may see:
+/// the best 20 with their passage and case, and the number of all hits.
+#[utoipa::path(get, path = "/api/v1/search/documents", tag = "cases", params(SearchQuery),
+    responses((status = 200, body = crate::work::SearchPage), (status = 403, body = web::error::Problem)))]
+async fn search(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Query(q): Query<SearchQuery>,
+) -> Result<ApiJson<crate::work::SearchPage>, AppError> {
+    Ok(ApiJson(svc.search(&actor, &q.q).await?))
 }

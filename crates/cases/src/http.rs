@@ -73,6 +73,7 @@ pub fn router(pages: Pages) -> Router {
         .route("/arbeit/vorgaenge/{id}/nachforderung", post(request))
         .route("/arbeit/vorgaenge/{id}/zugriffe", get(access))
         .route("/arbeit/vorgaenge/zugriffe", get(access_by_reference))
+        .route("/arbeit/suche", get(search))
         .route("/arbeit/vorgaenge/{id}/dokumente/{version}", get(document))
         .merge(
             Router::new()
@@ -614,4 +615,34 @@ async fn access_by_reference(
 ) -> Result<Response, AppError> {
     let case = p.cases.case_by_reference(&actor, &q.aktenzeichen).await?;
     Ok(Redirect::to(&format!("/arbeit/vorgaenge/{}/zugriffe", case.id)).into_response())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "search.html")]
+struct SearchView {
+    ctx: PageCtx,
+    q: String,
+    results: Option<crate::work::SearchPage>,
+}
+
+/// Full-text search over the documents of one's cases.
+async fn search(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Query(params): Query<SearchParams>,
+) -> Result<SearchView, AppError> {
+    let q = params.q.trim().to_owned();
+    let results = if q.is_empty() {
+        None
+    } else {
+        Some(p.cases.search(&actor, &q).await?)
+    };
+    Ok(SearchView { ctx, q, results })
 }

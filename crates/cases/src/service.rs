@@ -208,6 +208,7 @@ impl CasesService {
                 SYSTEM,
                 &case_type.input.plan_code,
                 &format!("{service_title} – {}", s.reference),
+                Some(case_type.input.org_unit),
             )
             .await
             .map_err(|e| CasesError::Internal(e.to_string()))?;

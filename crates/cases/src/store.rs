@@ -190,6 +190,25 @@ impl CasesStore {
         Ok(n == 1)
     }
 
+    /// The cases of files: (file id, case id).
+    pub async fn cases_of_files(&self, files: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>, DbError> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=files.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT file_id, id FROM cases_case WHERE file_id IN ({})",
+            marks.join(", ")
+        );
+        Ok(on_db!(&self.db, pool => {
+            let mut q = sqlx::query_as::<_, (Uuid, Uuid)>(sqlx::AssertSqlSafe(sql));
+            for f in files {
+                q = q.bind(*f);
+            }
+            q.fetch_all(pool).await?
+        }))
+    }
+
     /// The case with a file reference.
     pub async fn case_by_reference(&self, reference: &str) -> Result<Option<Case>, DbError> {
         let sql = format!("SELECT {CASE_COLS} FROM cases_case WHERE reference = $1");

@@ -116,6 +116,30 @@ pub enum Answerer<'a> {
     Key(&'a str),
 }
 
+/// Search results.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SearchPage {
+    /// Number of all documents found that the searcher may see.
+    pub total: usize,
+    /// The best 20.
+    pub hits: Vec<SearchHit>,
+}
+
+/// A document found.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SearchHit {
+    /// The case whose file holds it.
+    pub case_id: Option<Uuid>,
+    /// The newest version (whose text matched).
+    pub version_id: String,
+    /// Document title.
+    pub title: String,
+    /// File reference.
+    pub reference: String,
+    /// The matching passage as HTML (text escaped, matches in `<b>`).
+    pub passage_html: String,
+}
+
 /// A read or change of a case in the access log.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccessRecord {
@@ -752,6 +776,50 @@ impl CasesService {
         tx.commit().await?;
         self.log.nudge();
         Ok((version, true))
+    }
+
+    /// Full-text search over the documents of the cases the actor may
+    /// see: the best 20 with their passage, the case each belongs to, and
+    /// the number of all hits. The cases shown are in the access log.
+    pub async fn search(&self, actor: &Actor, query: &str) -> Result<SearchPage, CasesError> {
+        let results = self
+            .records
+            .search_documents(actor, query, 20)
+            .await
+            .map_err(|e| match e {
+                records::RecordsError::Forbidden => CasesError::Forbidden,
+                other => CasesError::Internal(other.to_string()),
+            })?;
+        let files: Vec<Uuid> = results
+            .hits
+            .iter()
+            .filter_map(|h| Uuid::parse_str(&h.file).ok())
+            .collect();
+        let cases = self.store.cases_of_files(&files).await?;
+        let hits: Vec<SearchHit> = results
+            .hits
+            .into_iter()
+            .map(|h| SearchHit {
+                case_id: Uuid::parse_str(&h.file)
+                    .ok()
+                    .and_then(|f| cases.iter().find(|(file, _)| *file == f).map(|(_, c)| *c)),
+                version_id: h.version,
+                title: h.title,
+                reference: h.reference,
+                passage_html: h.passage_html,
+            })
+            .collect();
+        let shown: Vec<String> = hits
+            .iter()
+            .filter_map(|h| h.case_id.map(|c| c.to_string()))
+            .collect();
+        if !shown.is_empty() {
+            self.log_read(actor, "case.found", shown).await?;
+        }
+        Ok(SearchPage {
+            total: results.total,
+            hits,
+        })
     }
 
     /// The case with a file reference (data protection officers, to ask

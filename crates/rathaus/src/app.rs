@@ -112,6 +112,15 @@ impl Application {
             forms::submissions::SUBMISSION_RECEIVED,
             case_jobs.clone() as Arc<dyn JobHandler>,
         );
+        let document_index = Arc::new(storage::text_search::DocumentIndex::open(&index_dir(
+            &settings.data_dir,
+            "documents",
+        ))?);
+        let text_jobs = Arc::new(Deferred::default());
+        handlers.insert(
+            records::text::TEXT_JOB,
+            text_jobs.clone() as Arc<dyn JobHandler>,
+        );
         let jobs = JobRunner::new(db.clone(), clock.clone(), handlers).with_lease(
             chrono::Duration::seconds(settings.jobs.lease_seconds.max(1)),
         );
@@ -173,7 +182,11 @@ impl Application {
             blobs.clone(),
             clock.clone(),
             log.clone(),
+            document_index.clone(),
         ));
+        text_jobs.bind(Arc::new(records::text::TextJobs {
+            records: records.clone(),
+        }));
         let state = cases::domain::federal_state(&settings.cases.federal_state).ok_or_else(|| {
             anyhow::anyhow!(
                 "cases.federal_state = {:?} is not a German federal state; use its ISO 3166-2 code (BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH)",

@@ -9,11 +9,16 @@
 //! the file); a version is never changed or overwritten (a new version gets
 //! the next number; the database refuses updates); a version's blob is
 //! durable before its row commits.
+//!
+//! The text of every version (PDF, plain text, office formats) is
+//! extracted by a job and indexed for a German full-text search that only
+//! shows what the searcher may see (see [`text`]).
 
 pub mod api;
 pub mod domain;
 pub mod service;
 pub mod store;
+pub mod text;
 
 pub use domain::{Disposal, FilePlanFile, PlanNode, PlanNodeInput, file_reference};
 pub use service::{RecordsError, RecordsService};

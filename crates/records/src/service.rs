@@ -13,7 +13,9 @@ use kernel::{
 };
 use std::sync::Arc;
 use storage::audit::record_in_tx;
-use storage::{AccessLog, AuditEntry, BlobStore, DbError, Tx};
+use storage::text_search::DocumentIndex;
+use storage::{AccessLog, AuditEntry, BlobStore, DbError, NewJob, Tx};
+use uuid::Uuid;
 
 /// Errors of records use cases.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +90,7 @@ pub struct RecordsService {
     blobs: BlobStore,
     clock: Arc<dyn Clock>,
     log: AccessLog,
+    index: Arc<DocumentIndex>,
 }
 
 impl RecordsService {
@@ -97,13 +100,47 @@ impl RecordsService {
         blobs: BlobStore,
         clock: Arc<dyn Clock>,
         log: AccessLog,
+        index: Arc<DocumentIndex>,
     ) -> Self {
         RecordsService {
             store,
             blobs,
             clock,
             log,
+            index,
         }
+    }
+
+    pub(crate) fn store(&self) -> &RecordsStore {
+        &self.store
+    }
+
+    pub(crate) fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub(crate) fn index(&self) -> &Arc<DocumentIndex> {
+        &self.index
+    }
+
+    /// Announces a new version to the text job, in the transaction that
+    /// adds it (the outbox: its text is extracted and indexed after the
+    /// commit, and again after a crash).
+    async fn announce(&self, tx: &mut Tx, version: Uuid) -> Result<(), RecordsError> {
+        storage::jobs::enqueue(
+            tx,
+            self.clock.as_ref(),
+            NewJob::new(
+                crate::text::TEXT_JOB,
+                serde_json::json!({ "version_id": version }),
+            ),
+        )
+        .await?;
+        Ok(())
     }
 
     fn require_staff(actor: &Actor) -> Result<(), RecordsError> {
@@ -207,7 +244,7 @@ impl RecordsService {
         Self::require_staff(actor)?;
         let mut tx = self.store.db().begin().await?;
         let file = self
-            .create_file_in(&mut tx, &actor.audit_label(), code, title)
+            .create_file_in(&mut tx, &actor.audit_label(), code, title, None)
             .await?;
         tx.commit().await?;
         self.log.nudge();
@@ -223,6 +260,7 @@ impl RecordsService {
         by: &str,
         code: &str,
         title: &str,
+        org_unit: Option<kernel::OrgUnitId>,
     ) -> Result<RecordFile, RecordsError> {
         let title = title.trim();
         if title.is_empty() || title.chars().count() > 300 {
@@ -243,6 +281,7 @@ impl RecordsService {
             created_by: by.to_owned(),
             created_at: now,
             closed_at: None,
+            org_unit_id: org_unit.map(|u| u.0),
         };
         self.store.insert_file(tx, &file).await?;
         record_in_tx(
@@ -274,6 +313,7 @@ impl RecordsService {
         self.store.insert_document(tx, id, file, title, now).await?;
         let mut version = self.version_of(by, id, stored);
         version.number = self.store.insert_version(tx, &version).await?;
+        self.announce(tx, version.id).await?;
         record_in_tx(
             tx,
             self.clock.as_ref(),
@@ -303,6 +343,7 @@ impl RecordsService {
         }
         let mut version = self.version_of(by, document, stored);
         version.number = self.store.insert_version(tx, &version).await?;
+        self.announce(tx, version.id).await?;
         record_in_tx(
             tx,
             self.clock.as_ref(),
@@ -423,6 +464,7 @@ impl RecordsService {
             .insert_document(&mut tx, id, file, title, self.clock.now())
             .await?;
         version.number = self.store.insert_version(&mut tx, &version).await?;
+        self.announce(&mut tx, version.id).await?;
         self.audit(
             &mut tx,
             actor,
@@ -452,6 +494,7 @@ impl RecordsService {
         let mut version = self.prepare(actor, document, &content).await?;
         let mut tx = self.store.db().begin().await?;
         version.number = self.store.insert_version(&mut tx, &version).await?;
+        self.announce(&mut tx, version.id).await?;
         self.audit(
             &mut tx,
             actor,

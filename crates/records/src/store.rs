@@ -51,6 +51,9 @@ pub struct RecordFile {
     pub created_at: DateTime<Utc>,
     /// Closed (the retention period runs from here).
     pub closed_at: Option<DateTime<Utc>>,
+    /// The org unit whose staff may find it in the search.
+    #[schema(value_type = Option<String>)]
+    pub org_unit_id: Option<Uuid>,
 }
 
 /// An immutable version of a document.
@@ -156,23 +159,23 @@ impl RecordsStore {
     /// Adds a file.
     pub async fn insert_file(&self, tx: &mut Tx, f: &RecordFile) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
-            "INSERT INTO records_file (id, plan_node_id, reference, title, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO records_file (id, plan_node_id, reference, title, created_by, created_at, org_unit_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         ).bind(f.id).bind(f.plan_node_id).bind(&f.reference).bind(&f.title).bind(&f.created_by).bind(f.created_at)
-        .execute(conn).await?.rows_affected());
+        .bind(f.org_unit_id).execute(conn).await?.rows_affected());
         Ok(())
     }
 
     /// One file.
     pub async fn file(&self, id: RecordFileId) -> Result<Option<RecordFile>, DbError> {
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, RecordFile>(
-            "SELECT id, plan_node_id, reference, title, created_by, created_at, closed_at FROM records_file WHERE id = $1",
+            "SELECT id, plan_node_id, reference, title, created_by, created_at, closed_at, org_unit_id FROM records_file WHERE id = $1",
         ).bind(id.0).fetch_optional(pool).await?))
     }
 
     /// The files under a node, newest first.
     pub async fn files_of(&self, node: PlanNodeId) -> Result<Vec<RecordFile>, DbError> {
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, RecordFile>(
-            "SELECT id, plan_node_id, reference, title, created_by, created_at, closed_at FROM records_file WHERE plan_node_id = $1 ORDER BY reference DESC",
+            "SELECT id, plan_node_id, reference, title, created_by, created_at, closed_at, org_unit_id FROM records_file WHERE plan_node_id = $1 ORDER BY reference DESC",
         ).bind(node.0).fetch_all(pool).await?))
     }
 

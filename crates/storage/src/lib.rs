@@ -21,6 +21,7 @@ pub mod db;
 pub mod events;
 pub mod jobs;
 pub mod search;
+pub mod text_search;
 
 pub use audit::{AccessLog, AuditEntry, VerifyReport};
 pub use blob::BlobStore;

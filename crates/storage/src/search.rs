@@ -105,7 +105,7 @@ pub struct TantivyIndex {
     pub fresh: bool,
 }
 
-fn stem_analyzer() -> TextAnalyzer {
+pub(crate) fn stem_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)

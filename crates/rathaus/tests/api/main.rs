@@ -18,5 +18,6 @@ mod form_versions;
 mod jobs;
 mod mail;
 mod records;
+mod search;
 mod shell;
 mod staff_login;

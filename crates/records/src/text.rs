@@ -1,0 +1,264 @@
+//! The text of documents for the search: extracted once per version by a
+//! job (PDF with `pdf-extract`, Word/Excel/PowerPoint with `office_oxide`,
+//! plain text as it is), kept in `records_text` so that the index can be
+//! rebuilt without parsing every file again, and indexed with the document
+//! title, the file reference and the org unit whose staff may find it.
+
+use crate::service::{RecordsError, RecordsService};
+use kernel::{Actor, DocumentVersionId, Role};
+use serde_json::Value;
+use std::io::Cursor;
+use storage::jobs::{JobError, JobHandler};
+use storage::text_search::{TextDoc, TextResults};
+use storage::{DbError, on_db};
+use uuid::Uuid;
+
+/// Job kind: extract and index the text of a version.
+pub const TEXT_JOB: &str = "document.text";
+
+/// Longest text kept per version (the search needs no more).
+const MAX_TEXT_CHARS: usize = 200_000;
+
+/// The text of content of a media type, when it is a kind with text.
+/// Parsers of untrusted files may panic on broken input: that counts as
+/// "no text", never as a crash.
+pub fn extract_text(media_type: &str, bytes: &[u8]) -> Option<String> {
+    use office_oxide::{Document, DocumentFormat};
+    let office = |format: DocumentFormat| {
+        Document::from_reader(Cursor::new(bytes.to_vec()), format)
+            .ok()
+            .map(|d| d.plain_text())
+    };
+    let text = std::panic::catch_unwind(|| match media_type {
+        "text/plain" => std::str::from_utf8(bytes).ok().map(str::to_owned),
+        "application/pdf" => pdf_extract::extract_text_from_mem(bytes).ok(),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+            office(DocumentFormat::Docx)
+        }
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
+            office(DocumentFormat::Xlsx)
+        }
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => {
+            office(DocumentFormat::Pptx)
+        }
+        "application/msword" => office(DocumentFormat::Doc),
+        "application/vnd.ms-excel" => office(DocumentFormat::Xls),
+        "application/vnd.ms-powerpoint" => office(DocumentFormat::Ppt),
+        _ => None,
+    })
+    .ok()
+    .flatten()?;
+    // Runs of whitespace from layout carry no meaning for the search.
+    let mut out = String::with_capacity(text.len().min(MAX_TEXT_CHARS));
+    for word in text.split_whitespace() {
+        if out.len() + word.len() + 1 > MAX_TEXT_CHARS {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    Some(out)
+}
+
+/// What the index needs of a version besides its text.
+#[derive(sqlx::FromRow)]
+struct IndexRow {
+    version_id: Uuid,
+    document_id: Uuid,
+    file_id: Uuid,
+    org_unit_id: Option<Uuid>,
+    title: String,
+    reference: String,
+    text: String,
+}
+
+/// Newest version per document, joined with its text, document and file.
+const INDEX_ROWS: &str = "SELECT v.id AS version_id, d.id AS document_id, f.id AS file_id, f.org_unit_id, d.title, f.reference, t.text
+     FROM records_text t
+     JOIN records_version v ON v.id = t.version_id
+     JOIN records_document d ON d.id = v.document_id
+     JOIN records_file f ON f.id = d.file_id
+     WHERE v.number = (SELECT MAX(number) FROM records_version w WHERE w.document_id = v.document_id)";
+
+impl From<IndexRow> for TextDoc {
+    fn from(r: IndexRow) -> TextDoc {
+        TextDoc {
+            document: r.document_id.to_string(),
+            version: r.version_id.to_string(),
+            file: r.file_id.to_string(),
+            scope: r.org_unit_id.map(|u| u.to_string()).unwrap_or_default(),
+            title: r.title,
+            reference: r.reference,
+            text: r.text,
+        }
+    }
+}
+
+impl RecordsService {
+    /// Extracts, keeps and indexes the text of a version (the job's work).
+    pub async fn index_version(&self, version: DocumentVersionId) -> Result<(), RecordsError> {
+        let Some(v) = self.store().version(version).await? else {
+            return Ok(()); // nothing to index any more
+        };
+        let bytes = self
+            .blobs()
+            .get(&v.sha256)
+            .await
+            .map_err(|e| RecordsError::Internal(e.to_string()))?;
+        let media_type = v.media_type.clone();
+        let text = tokio::task::spawn_blocking(move || extract_text(&media_type, &bytes))
+            .await
+            .map_err(|e| RecordsError::Internal(e.to_string()))?
+            .unwrap_or_default();
+        let now = self.clock().now();
+        on_db!(self.store().db(), pool => sqlx::query(
+            "INSERT INTO records_text (version_id, text, extracted_at) VALUES ($1, $2, $3)
+             ON CONFLICT (version_id) DO UPDATE SET text = $2, extracted_at = $3",
+        ).bind(version.0).bind(&text).bind(now).execute(pool).await.map_err(DbError::from)?.rows_affected());
+        let sql = format!("{INDEX_ROWS} AND v.document_id = $1");
+        let row: Option<IndexRow> = on_db!(self.store().db(), pool => sqlx::query_as::<_, IndexRow>(sqlx::AssertSqlSafe(sql))
+            .bind(v.document_id).fetch_optional(pool).await.map_err(DbError::from)?);
+        if let Some(row) = row {
+            let index = self.index().clone();
+            tokio::task::spawn_blocking(move || index.upsert(&[row.into()]))
+                .await
+                .map_err(|e| RecordsError::Internal(e.to_string()))?
+                .map_err(|e| RecordsError::Internal(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the document index from the kept texts (no file is parsed
+    /// again); returns the number of documents indexed.
+    pub async fn reindex_documents(&self) -> Result<u64, RecordsError> {
+        let index = self.index().clone();
+        let cleared = index.clone();
+        tokio::task::spawn_blocking(move || cleared.clear())
+            .await
+            .map_err(|e| RecordsError::Internal(e.to_string()))?
+            .map_err(|e| RecordsError::Internal(e.to_string()))?;
+        let mut after = Uuid::nil();
+        let mut total = 0u64;
+        // Pages in version order; the index works on one page while the
+        // next is read.
+        let mut pending: Option<tokio::task::JoinHandle<Result<(), String>>> = None;
+        loop {
+            let sql = format!("{INDEX_ROWS} AND v.id > $1 ORDER BY v.id LIMIT 5000");
+            let rows: Vec<IndexRow> = on_db!(self.store().db(), pool => sqlx::query_as::<_, IndexRow>(sqlx::AssertSqlSafe(sql))
+                .bind(after).fetch_all(pool).await.map_err(DbError::from)?);
+            let Some(last) = rows.last() else { break };
+            after = last.version_id;
+            total += rows.len() as u64;
+            let docs: Vec<TextDoc> = rows.into_iter().map(TextDoc::from).collect();
+            if let Some(p) = pending.take() {
+                p.await
+                    .map_err(|e| RecordsError::Internal(e.to_string()))?
+                    .map_err(RecordsError::Internal)?;
+            }
+            let index = index.clone();
+            pending = Some(tokio::task::spawn_blocking(move || {
+                index.stage(&docs).map_err(|e| e.to_string())
+            }));
+        }
+        if let Some(p) = pending.take() {
+            p.await
+                .map_err(|e| RecordsError::Internal(e.to_string()))?
+                .map_err(RecordsError::Internal)?;
+        }
+        tokio::task::spawn_blocking(move || index.commit())
+            .await
+            .map_err(|e| RecordsError::Internal(e.to_string()))?
+            .map_err(|e| RecordsError::Internal(e.to_string()))?;
+        Ok(total)
+    }
+
+    /// The org units whose documents the actor may find: all for the
+    /// records office (`None`), else those where it is clerk or manager
+    /// (also as deputy).
+    pub fn search_scopes(actor: &Actor) -> Option<Vec<String>> {
+        if actor.is_system() || actor.has_role_anywhere(Role::RecordsOffice) {
+            return None;
+        }
+        let mut units: Vec<String> = actor
+            .grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::Clerk | Role::Manager))
+            .flat_map(|g| g.covers.iter().map(|u| u.to_string()))
+            .collect();
+        units.sort();
+        units.dedup();
+        Some(units)
+    }
+
+    /// Full-text search over the documents the actor may see: the best
+    /// `limit` with their passages and the number of all hits.
+    pub async fn search_documents(
+        &self,
+        actor: &Actor,
+        query: &str,
+        limit: usize,
+    ) -> Result<TextResults, RecordsError> {
+        if !matches!(
+            actor.kind,
+            kernel::ActorKind::Staff
+                | kernel::ActorKind::ApiToken { .. }
+                | kernel::ActorKind::System
+        ) || !(actor.has_scope("cases:read") || actor.has_scope("cases:write"))
+        {
+            return Err(RecordsError::Forbidden);
+        }
+        let scopes = Self::search_scopes(actor);
+        let index = self.index().clone();
+        let query = query.chars().take(500).collect::<String>();
+        let limit = limit.clamp(1, 100);
+        tokio::task::spawn_blocking(move || index.search(&query, scopes.as_deref(), limit))
+            .await
+            .map_err(|e| RecordsError::Internal(e.to_string()))?
+            .map_err(|e| RecordsError::Internal(e.to_string()))
+    }
+}
+
+/// Runs [`TEXT_JOB`]s.
+pub struct TextJobs {
+    /// The records service.
+    pub records: std::sync::Arc<RecordsService>,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for TextJobs {
+    async fn run(&self, payload: Value) -> Result<(), JobError> {
+        let id = payload
+            .get("version_id")
+            .and_then(Value::as_str)
+            .and_then(DocumentVersionId::parse)
+            .ok_or_else(|| JobError::Permanent("payload without version_id".into()))?;
+        self.records
+            .index_version(id)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_comes_from_plain_text_and_never_from_broken_or_unknown_files() {
+        assert_eq!(
+            extract_text("text/plain", "Guten   Tag,\n\nHerr  Meier".as_bytes()).as_deref(),
+            Some("Guten Tag, Herr Meier")
+        );
+        assert_eq!(extract_text("application/pdf", b"%PDF-1.4 kaputt"), None);
+        assert_eq!(
+            extract_text(
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                b"PK\x03\x04 kaputt"
+            ),
+            None
+        );
+        assert_eq!(extract_text("image/png", b"\x89PNG"), None);
+    }
+}
