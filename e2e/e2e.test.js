@@ -507,11 +507,22 @@ describe('rathaus end to end', () => {
         '/arbeit/admin/leistungen',
         '/arbeit/admin/leistungen/neu',
         '/arbeit/admin/leistungen/import',
+        '/arbeit/aktenplan',
+        '/arbeit/suche',
+        '/arbeit/admin/vorgangsarten',
       ]) {
         await goto(page, p);
         await expectPath(page, p);
         await checkPage(page);
       }
+
+      // A case type's statuses and transitions, reached from the list.
+      await goto(page, '/arbeit/admin/vorgangsarten');
+      const typeHref = await page.locator('main table a').first().getAttribute('href');
+      assert.ok(typeHref, 'the case types list links to a case type');
+      await goto(page, typeHref);
+      assert.equal(await page.locator('input[name="t"]').count() > 0, true, 'the transition matrix is there');
+      await checkPage(page);
 
       // The editor form of a catalogue service, reached from the list.
       await goto(page, '/arbeit/admin/leistungen');

@@ -81,6 +81,7 @@ pub fn router(pages: Pages) -> Router {
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .merge(crate::portal::router(upload_limit))
+        .merge(crate::admin::router())
         .with_state(pages)
 }
 

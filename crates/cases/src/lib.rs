@@ -9,6 +9,7 @@
 //! follow-up dates, uploads); requests for information go to the applicant,
 //! who answers in the portal, and stop the deadline (§ 42a VwVfG).
 
+pub mod admin;
 pub mod api;
 pub mod domain;
 pub mod http;

@@ -253,6 +253,7 @@ impl Application {
             .merge(identity::http::html::router(self.identity.clone()))
             .merge(catalogue::http::html::router(self.catalogue.clone()))
             .merge(forms::html::router(self.forms.clone()))
+            .merge(records::http::router(self.records.clone()))
             .merge(cases::http::router(cases::http::Pages {
                 cases: self.cases.clone(),
                 clock: self.clock.clone(),

@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod http;
 pub mod service;
 pub mod store;
 pub mod text;

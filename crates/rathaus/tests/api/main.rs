@@ -8,6 +8,7 @@
 mod access_log;
 mod accounts_api;
 mod admin_pages;
+mod admin_records;
 mod applications;
 mod bad_input;
 mod case_work;
