@@ -4,6 +4,7 @@
 //! holds only the command line; tests build the same [`app::Application`].
 
 pub mod app;
+pub mod bulk;
 pub mod config;
 pub mod demo;
 pub mod ops;

@@ -33,6 +33,13 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Subcommand, Debug)]
+enum DocumentsCommand {
+    /// Rebuilds the document index from the kept texts (no file is parsed
+    /// again).
+    Reindex,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve HTTP.
@@ -70,7 +77,21 @@ enum Command {
     },
     /// Creates the demo city Musterstadt in the data directory and exits
     /// (what `serve --demo` does before it serves).
-    Demo,
+    Demo {
+        /// Also generate this many cases with a document of about 2 KB of
+        /// German text each (benchmarks: 1000000); the document index is
+        /// rebuilt afterwards.
+        #[arg(long, default_value_t = 0)]
+        cases: usize,
+        /// Seed of the generator (the same seed makes the same data).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// The full-text index of the E-Akte's documents.
+    Documents {
+        #[command(subcommand)]
+        command: DocumentsCommand,
+    },
     /// API tokens for integrations.
     Token {
         #[command(subcommand)]
@@ -365,12 +386,36 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
             println!("Migrations applied ({:?}).", db.backend());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo => {
+        Command::Demo { cases, seed } => {
             seed_demo(&settings).await?;
+            if cases > 0 {
+                let app = Application::build(settings.clone(), Arc::new(SystemClock)).await?;
+                let started = std::time::Instant::now();
+                let made = rathaus::bulk::generate(&app, cases, seed).await?;
+                let generated = started.elapsed();
+                let indexed = app.records.reindex_documents().await?;
+                println!(
+                    "Generated {made} cases in {:.1} s; indexed {indexed} documents in {:.1} s.",
+                    generated.as_secs_f64(),
+                    (started.elapsed() - generated).as_secs_f64()
+                );
+            }
             println!(
                 "Demo city {} is ready in {}.",
                 settings.city_name,
                 settings.data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Documents {
+            command: DocumentsCommand::Reindex,
+        } => {
+            let app = Application::build(settings, Arc::new(SystemClock)).await?;
+            let started = std::time::Instant::now();
+            let n = app.records.reindex_documents().await?;
+            println!(
+                "Indexed {n} documents in {:.1} s.",
+                started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -86,6 +86,36 @@ impl BlobStore {
         Ok(key)
     }
 
+    /// Stores many blobs without syncing each (bulk loads such as the data
+    /// generator); nothing is durable until [`BlobStore::sync`] returns.
+    pub async fn put_unsynced(&self, items: Vec<Bytes>) -> Result<Vec<String>, BlobError> {
+        let mut keys = Vec::with_capacity(items.len());
+        for data in items {
+            let key = Self::key_of(&data);
+            let path = Self::path_of(&key)?;
+            if self.store.head(&path).await.is_err() {
+                self.store.put(&path, PutPayload::from(data)).await?;
+            }
+            keys.push(key);
+        }
+        Ok(keys)
+    }
+
+    /// Makes everything written before durable: one `syncfs` of the file
+    /// system that holds a local store (other stores are durable on put).
+    pub async fn sync(&self) -> Result<(), BlobError> {
+        if let Some(root) = &self.local_root {
+            let root = root.clone();
+            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                let dir = std::fs::File::open(&root)?;
+                nix::unistd::syncfs(&dir).map_err(std::io::Error::from)
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+        }
+        Ok(())
+    }
+
     /// Reads a blob and checks it against its key.
     pub async fn get(&self, key: &str) -> Result<Bytes, BlobError> {
         let path = Self::path_of(key)?;

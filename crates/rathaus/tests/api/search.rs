@@ -159,3 +159,57 @@ async fn documents_are_found_by_their_text_only_by_those_who_may_see_the_case() 
         .expect("search");
     assert_eq!(again.total, 1);
 }
+
+#[tokio::test]
+async fn the_generator_makes_complete_cases_that_open_and_are_found() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let made = rathaus::bulk::generate(&app.app, 1_200, 7)
+        .await
+        .expect("generate");
+    assert_eq!(made, 1_200);
+    assert_eq!(app.count("cases_case").await, 1_200);
+    assert_eq!(app.count("forms_submission").await, 1_200);
+    assert_eq!(app.count("records_version").await, 1_200);
+    assert_eq!(app.count("records_text").await, 1_200);
+    // File references stay gap-free: the sequences continue after them.
+    let last: i64 = storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT CAST(SUM(last) AS BIGINT) FROM records_sequence").fetch_one(pool).await).expect("sum");
+    assert_eq!(last, 1_200);
+    let (id, version, sha): (uuid::Uuid, uuid::Uuid, String) = storage::on_db!(&app.app.db, pool => sqlx::query_as(
+        "SELECT c.id, v.id, v.sha256 FROM cases_case c JOIN records_document d ON d.file_id = c.file_id JOIN records_version v ON v.document_id = d.id LIMIT 1",
+    ).fetch_one(pool).await).expect("case");
+    let view = app
+        .app
+        .cases
+        .case_view(&Actor::system("t"), kernel::CaseId(id))
+        .await
+        .expect("a generated case opens");
+    assert!(!view.answers.is_empty());
+    let (v, bytes) = app
+        .app
+        .cases
+        .document(
+            &Actor::system("t"),
+            kernel::CaseId(id),
+            kernel::DocumentVersionId(version),
+        )
+        .await
+        .expect("its document opens");
+    assert_eq!(v.sha256, sha);
+    assert!(bytes.len() >= 2_000, "about 2 KB of text");
+    assert_eq!(
+        app.app.records.reindex_documents().await.expect("reindex"),
+        1_200
+    );
+    let found = app
+        .app
+        .records
+        .search_documents(&Actor::system("t"), "Baugenehmigung", 20)
+        .await
+        .expect("search");
+    assert!(
+        found.total > 10 && found.hits.len() == 20,
+        "{}",
+        found.total
+    );
+}
