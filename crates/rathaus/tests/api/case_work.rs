@@ -567,6 +567,16 @@ async fn clerks_filter_assign_note_follow_up_and_upload_and_deputies_step_in() {
         "the first version is unchanged"
     );
     assert_eq!(app.count("records_upload_key").await, 1);
+    // The integration reads the whole case with its token (answers too).
+    let detail = client
+        .get(format!("{}/api/v1/cases/{}", app.address, case.id))
+        .bearer_auth(&clerk_token)
+        .send()
+        .await
+        .expect("detail");
+    assert_eq!(detail.status().as_u16(), 200);
+    let detail: Value = detail.json().await.expect("json");
+    assert!(detail["answers"].as_array().is_some_and(|a| !a.is_empty()));
 
     // A clerk of another unit sees nothing until they stand in for Anna.
     let other = app
