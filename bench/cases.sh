@@ -11,12 +11,15 @@
 #       and rare words, separately;
 #   W5: full reindex of all documents from the kept texts.
 # Server on core 0, wrk on core 1; medians of RUNS runs.
-# Usage: bench/cases.sh [path/to/rathaus] (default: the demo profile).
+# Usage: bench/cases.sh [path/to/rathaus] (default: the demo profile);
+# WORKLOADS="W1 W4" runs only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-${CARGO_TARGET_DIR:-target}/demo/rathaus}"
 CASES="${CASES:-1000000}"; RUNS="${RUNS:-3}"; SECS="${SECS:-10}"; PORT="${PORT:-18092}"; CONNS="${CONNS:-16}"
 DIR="${BENCH_DIR:-/var/tmp/rathaus-bench-$CASES}"
+WORKLOADS="${WORKLOADS:-W1 W3 W4 W5}"
+want() { [[ " $WORKLOADS " == *" $1 "* ]]; }
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 pid=""
 trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null; }' EXIT
@@ -30,7 +33,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 
 # W5 first (the server is not running): full reindex, RUNS times.
 w5=()
-for r in $(seq 1 "$RUNS"); do
+want W5 && for r in $(seq 1 "$RUNS"); do
   s=$(date +%s.%N)
   "$BIN" --data-dir "$DIR" documents reindex >/dev/null 2>&1
   w5+=("$(echo "$(date +%s.%N) - $s" | bc)")
@@ -81,15 +84,21 @@ run() { # name, path file, connections
   echo "$name ($conns conns): p50 $(median "${p50[@]}") (${p50[*]}), p99 $(median "${p99[@]}") (${p99[*]}), $(median "${rps[@]}") req/s (${rps[*]})"
 }
 echo "start-up to ready: ${startup}s; RSS after start: $((rss / 1024)) MB"
-run "W1 queue page, filtered" "$DIR/w1-paths.txt" "$CONNS"
-run "W1 one client" "$DIR/w1-paths.txt" 1
+if want W1; then
+  run "W1 queue page, filtered" "$DIR/w1-paths.txt" "$CONNS"
+  run "W1 one client" "$DIR/w1-paths.txt" 1
+fi
 sed 's|^|/api/v1/cases/|' "$DIR/case-ids.txt" > "$DIR/w3-paths.txt"
-run "W3 case detail" "$DIR/w3-paths.txt" "$CONNS"
-run "W3 one client" "$DIR/w3-paths.txt" 1
-run "W4 search, frequent words" "$DIR/w4-frequent.txt" "$CONNS"
-run "W4 frequent, one client" "$DIR/w4-frequent.txt" 1
-run "W4 search, rare words" "$DIR/w4-rare.txt" "$CONNS"
-run "W4 rare, one client" "$DIR/w4-rare.txt" 1
+if want W3; then
+  run "W3 case detail" "$DIR/w3-paths.txt" "$CONNS"
+  run "W3 one client" "$DIR/w3-paths.txt" 1
+fi
+if want W4; then
+  run "W4 search, frequent words" "$DIR/w4-frequent.txt" "$CONNS"
+  run "W4 frequent, one client" "$DIR/w4-frequent.txt" 1
+  run "W4 search, rare words" "$DIR/w4-rare.txt" "$CONNS"
+  run "W4 rare, one client" "$DIR/w4-rare.txt" 1
+fi
 echo "RSS under load: $(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 )) MB"
-echo "W5 full reindex of all documents: median $(median "${w5[@]}") s (runs: ${w5[*]})"
+want W5 && echo "W5 full reindex of all documents: median $(median "${w5[@]}") s (runs: ${w5[*]})"
 echo "database: $(du -sh "$DIR/rathaus.db" | cut -f1), blobs: $(du -sh "$DIR/blobs" | cut -f1), document index: $(du -sh "$DIR/index/documents" | cut -f1)"

@@ -9,6 +9,13 @@ local function read(name)
   return s
 end
 local prefix, rest, suffix = read("prefix.txt"), read("rest.b64"), read("suffix.txt")
+-- W2: a second distinct attachment when w6_body.py wrote one.
+local second = io.open(dir .. "/rest2.b64", "rb")
+local rest2, suffix2 = nil, nil
+if second then
+  second:close()
+  rest2, suffix2 = read("rest2.b64"), read("suffix2.txt")
+end
 local token, service = os.getenv("W6_TOKEN"), os.getenv("W6_SERVICE")
 local chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 local function b64(s) -- s has a length divisible by 3
@@ -33,6 +40,10 @@ request = function()
   n = n + 1
   local header = string.format("%%PDF-1.4\n%%%02d%011d\n", tid or 0, n) -- 24 bytes
   local body = prefix .. b64(header) .. rest .. suffix
+  if rest2 then
+    local header2 = string.format("%%PDF-1.4\n%%%02d%011d\n", (tid or 0) + 50, n)
+    body = body .. b64(header2) .. rest2 .. suffix2
+  end
   return wrk.format("POST", "/api/v1/services/" .. service .. "/submissions", {
     ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json",

@@ -372,11 +372,12 @@ impl CasesStore {
             n += 1;
             format!("${n}")
         };
-        if !q.closed {
-            sql.push_str(" AND phase <> 'closed'");
-        }
+        // A status names its phase; otherwise closed cases are left out
+        // unless asked for (the same condition as the partial indexes).
         if q.status.is_some() {
             sql.push_str(&format!(" AND status = {}", next()));
+        } else if !q.closed {
+            sql.push_str(" AND phase <> 'closed'");
         }
         if q.case_type.is_some() {
             sql.push_str(&format!(" AND case_type_id = {}", next()));

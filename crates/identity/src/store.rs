@@ -25,6 +25,19 @@ pub struct NewConsent<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// A live API token as the request check needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveToken {
+    /// Id.
+    pub id: Uuid,
+    /// Scopes, space-separated.
+    pub scopes: String,
+    /// The account whose roles it acts with.
+    pub created_by: Option<Uuid>,
+    /// Last use noted (at most once a minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
 /// Access to the identity tables.
 #[derive(Debug, Clone)]
 pub struct IdentityStore {
@@ -656,24 +669,21 @@ impl IdentityStore {
         Ok(())
     }
 
-    /// A live (not revoked) API token by hash: id, scopes, creator.
-    pub async fn live_api_token(
-        &self,
-        hash: &[u8],
-    ) -> Result<Option<(Uuid, String, Option<Uuid>)>, DbError> {
-        Ok(
-            on_db!(&self.db, pool => sqlx::query_as::<_, (Uuid, String, Option<Uuid>)>(
-            "SELECT id, scopes, created_by FROM identity_api_token WHERE token_hash = $1 AND revoked_at IS NULL",
-        ).bind(hash).fetch_optional(pool).await?),
-        )
+    /// A live (not revoked) API token by hash: id, scopes, creator, last use.
+    pub async fn live_api_token(&self, hash: &[u8]) -> Result<Option<LiveToken>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, LiveToken>(
+            "SELECT id, scopes, created_by, last_used_at FROM identity_api_token WHERE token_hash = $1 AND revoked_at IS NULL",
+        ).bind(hash).fetch_optional(pool).await?))
     }
 
-    /// Notes the use of a token (at most once a minute per token).
+    /// Notes the use of a token. A write transaction (it queues behind the
+    /// other writers instead of contending for SQLite's lock).
     pub async fn touch_api_token(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
-        let stale = now - chrono::Duration::minutes(1);
-        on_db!(&self.db, pool => sqlx::query(
-            "UPDATE identity_api_token SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
-        ).bind(id).bind(now).bind(stale).execute(pool).await?.rows_affected());
+        let mut tx = self.db.begin().await?;
+        on_tx!(&mut tx, conn => sqlx::query(
+            "UPDATE identity_api_token SET last_used_at = $2 WHERE id = $1",
+        ).bind(id).bind(now).execute(conn).await?.rows_affected());
+        tx.commit().await?;
         Ok(())
     }
 
