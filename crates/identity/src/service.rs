@@ -15,6 +15,7 @@ use kernel::{
     AccountId, Actor, ActorKind, ApiTokenId, Clock, FieldErrors, OrgUnitId, Role, RoleGrant,
 };
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::Arc;
 use storage::audit::record_in_tx;
 use storage::{AccessLog, AuditEntry, DbError, NewJob, Tx};
@@ -198,7 +199,18 @@ pub struct IdentityService {
     log: AccessLog,
     settings: IdentitySettings,
     on_job: Arc<dyn Fn() + Send + Sync>,
+    tokens: TokenCache,
 }
+
+/// Actors of API tokens seen in the last [`TOKEN_TTL`], by token hash: an
+/// integration's requests skip the four queries that build its actor.
+/// Every change through this service empties it, so a revoked token or a
+/// changed role takes effect at once in this process (and within
+/// [`TOKEN_TTL`] when changed by another process, e.g. the CLI).
+type TokenCache = Arc<std::sync::Mutex<HashMap<Vec<u8>, (std::time::Instant, Actor)>>>;
+
+/// How long a token's actor is reused.
+const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl IdentityService {
     /// The service. `on_job` is called after a transaction that enqueued a
@@ -216,6 +228,7 @@ impl IdentityService {
             log,
             settings,
             on_job,
+            tokens: TokenCache::default(),
         }
     }
 
@@ -231,6 +244,9 @@ impl IdentityService {
     async fn commit(&self, tx: Tx) -> Result<(), IdentityError> {
         tx.commit().await?;
         self.log.nudge();
+        if let Ok(mut cache) = self.tokens.lock() {
+            cache.clear();
+        }
         Ok(())
     }
 
@@ -1408,11 +1424,25 @@ impl IdentityService {
     /// The actor of a bearer token; `None` when unknown or revoked. The
     /// token acts with its creator's roles, limited to its scopes.
     pub async fn token_actor(&self, plain: &str) -> Result<Option<Actor>, IdentityError> {
-        let Some(token) = self
-            .store
-            .live_api_token(&sha(plain.trim().as_bytes()))
-            .await?
-        else {
+        let hash = sha(plain.trim().as_bytes());
+        if let Ok(cache) = self.tokens.lock()
+            && let Some((at, actor)) = cache.get(&hash)
+            && at.elapsed() < TOKEN_TTL
+        {
+            return Ok(Some(actor.clone()));
+        }
+        let actor = self.token_actor_uncached(&hash).await?;
+        if let (Some(a), Ok(mut cache)) = (&actor, self.tokens.lock()) {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(hash, (std::time::Instant::now(), a.clone()));
+        }
+        Ok(actor)
+    }
+
+    async fn token_actor_uncached(&self, hash: &[u8]) -> Result<Option<Actor>, IdentityError> {
+        let Some(token) = self.store.live_api_token(hash).await? else {
             return Ok(None);
         };
         let (id, scopes, creator) = (token.id, token.scopes, token.created_by);

@@ -497,12 +497,11 @@ async fn clerks_filter_assign_note_follow_up_and_upload_and_deputies_step_in() {
         )
         .await;
     let integration = actor_of(&app, integration).await;
-    let clerk_token = app
+    let (clerk_token_id, clerk_token) = app
         .app
         .identity
         .create_api_token(&integration, "Fachverfahren", &["cases:write".to_owned()])
         .await
-        .map(|(_, t)| t)
         .expect("token");
     let post = |key: &'static str, body: Vec<u8>| {
         let client = client.clone();
@@ -577,6 +576,19 @@ async fn clerks_filter_assign_note_follow_up_and_upload_and_deputies_step_in() {
     assert_eq!(detail.status().as_u16(), 200);
     let detail: Value = detail.json().await.expect("json");
     assert!(detail["answers"].as_array().is_some_and(|a| !a.is_empty()));
+    // A revoked token stops at once (its actor is not kept).
+    app.app
+        .identity
+        .revoke_api_token(&Actor::system("t"), clerk_token_id)
+        .await
+        .expect("revoke");
+    let gone = client
+        .get(format!("{}/api/v1/cases/{}", app.address, case.id))
+        .bearer_auth(&clerk_token)
+        .send()
+        .await
+        .expect("detail");
+    assert_eq!(gone.status().as_u16(), 401);
 
     // A clerk of another unit sees nothing until they stand in for Anna.
     let other = app
