@@ -371,25 +371,38 @@ pub struct UploadQuery {
     pub note: String,
 }
 
-fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-fn created(
-    v: records::store::Version,
-    new: bool,
-) -> (StatusCode, ApiJson<records::store::Version>) {
-    (
-        if new {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        ApiJson(v),
-    )
+/// An upload of either endpoint: 201 with the new version, 200 with the
+/// version an earlier request with the same `Idempotency-Key` made.
+async fn upload(
+    svc: &CasesService,
+    actor: &kernel::Actor,
+    case: &str,
+    document: Option<kernel::DocumentId>,
+    q: UploadQuery,
+    headers: &axum::http::HeaderMap,
+    body: bytes::Bytes,
+) -> Result<(StatusCode, ApiJson<records::store::Version>), AppError> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let (v, new) = svc
+        .upload(
+            actor,
+            id(case)?,
+            Upload {
+                title: q.title,
+                document,
+                file_name: q.file_name,
+                bytes: body,
+                note: q.note,
+            },
+            key,
+        )
+        .await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, ApiJson(v)))
 }
 
 /// Add a document to the case file; the body is the file's content (any
@@ -408,22 +421,7 @@ async fn upload_document(
     headers: axum::http::HeaderMap,
     body: bytes::Bytes,
 ) -> Result<(StatusCode, ApiJson<records::store::Version>), AppError> {
-    let key = idempotency_key(&headers);
-    let (v, new) = svc
-        .upload(
-            &actor,
-            id(&case)?,
-            Upload {
-                title: q.title,
-                document: None,
-                file_name: q.file_name,
-                bytes: body,
-                note: q.note,
-            },
-            key.as_deref(),
-        )
-        .await?;
-    Ok(created(v, new))
+    upload(&svc, &actor, &case, None, q, &headers, body).await
 }
 
 /// Add a new version of a document of the case; earlier versions stay.
@@ -440,22 +438,7 @@ async fn upload_version(
     body: bytes::Bytes,
 ) -> Result<(StatusCode, ApiJson<records::store::Version>), AppError> {
     let document = kernel::DocumentId::parse(&document).ok_or(AppError::NotFound)?;
-    let key = idempotency_key(&headers);
-    let (v, new) = svc
-        .upload(
-            &actor,
-            id(&case)?,
-            Upload {
-                title: String::new(),
-                document: Some(document),
-                file_name: q.file_name,
-                bytes: body,
-                note: q.note,
-            },
-            key.as_deref(),
-        )
-        .await?;
-    Ok(created(v, new))
+    upload(&svc, &actor, &case, Some(document), q, &headers, body).await
 }
 
 /// The content of a document version of the case, with its detected media

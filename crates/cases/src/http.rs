@@ -206,6 +206,8 @@ struct CasePage {
     next: Vec<(String, String)>,
     mine: bool,
     can_request: bool,
+    /// Clerks the case can be assigned to (the page's select only).
+    assignable: Vec<(kernel::AccountId, String)>,
     errors: kernel::FieldErrors,
     form: WorkForm,
 }
@@ -213,8 +215,7 @@ struct CasePage {
 impl CasePage {
     fn assignee_name(&self) -> Option<&str> {
         let a = self.view.case.assignee_id?;
-        self.view
-            .assignable
+        self.assignable
             .iter()
             .find(|(id, _)| id.0 == a)
             .map(|(_, n)| n.as_str())
@@ -257,8 +258,13 @@ async fn page(
     let view = p.cases.case_view(actor, id).await?;
     let next = p.cases.next_statuses(&view.case).await?;
     let can_request = p.cases.can_request(&view.case).await?;
+    let assignable = p
+        .cases
+        .assignable(kernel::OrgUnitId(view.case.org_unit_id))
+        .await?;
     Ok(CasePage {
         can_request,
+        assignable,
         form,
         overdue: view.case.deadline < p.clock.now()
             && view.case.phase != "closed"
@@ -294,8 +300,6 @@ pub(crate) struct WorkForm {
     #[serde(default)]
     request_due_on: String,
 }
-
-type ChangeForm = WorkForm;
 
 /// A date as `2026-12-24` (date inputs) or `24.12.2026` (typed).
 pub(crate) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
@@ -481,7 +485,7 @@ async fn claim(
     State(p): State<Pages>,
     StaffUser(actor, _): StaffUser,
     Path(id): Path<String>,
-    web::CsrfForm(form): web::CsrfForm<ChangeForm>,
+    web::CsrfForm(form): web::CsrfForm<WorkForm>,
 ) -> Result<Response, AppError> {
     let id = case_id(&id)?;
     p.cases.claim(&actor, id, form.revision).await?;
@@ -493,7 +497,7 @@ async fn status(
     ctx: PageCtx,
     StaffUser(actor, _): StaffUser,
     Path(id): Path<String>,
-    web::CsrfForm(form): web::CsrfForm<ChangeForm>,
+    web::CsrfForm(form): web::CsrfForm<WorkForm>,
 ) -> Result<Response, AppError> {
     let id = case_id(&id)?;
     let result = p

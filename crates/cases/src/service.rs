@@ -373,11 +373,9 @@ impl CasesService {
             .map_err(|e| CasesError::Internal(e.to_string()))?;
         let follow_ups = self.store.follow_ups(id).await?;
         let requests = self.store.requests(id).await?;
-        let assignable = self.assignable(OrgUnitId(case.org_unit_id)).await?;
         Ok(CaseView {
             follow_ups,
             requests,
-            assignable,
             deadline_rule: case_type.input.deadline_rule,
             answers,
             status_label: case_type
@@ -648,8 +646,6 @@ pub struct CaseView {
     pub follow_ups: Vec<crate::store::FollowUp>,
     /// Requests for information, oldest first.
     pub requests: Vec<crate::store::InfoRequest>,
-    /// Clerks the case can be assigned to.
-    pub assignable: Vec<(kernel::AccountId, String)>,
     /// What a request for information does to the deadline.
     pub deadline_rule: crate::domain::DeadlineRule,
 }

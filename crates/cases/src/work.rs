@@ -168,15 +168,7 @@ impl CasesService {
         if !(actor.has_scope("cases:read") || actor.has_scope("cases:write")) {
             return Vec::new();
         }
-        let mut units: Vec<OrgUnitId> = actor
-            .grants
-            .iter()
-            .filter(|g| matches!(g.role, Role::Clerk | Role::Manager))
-            .flat_map(|g| g.covers.iter().copied())
-            .collect();
-        units.sort_by_key(|u| u.0);
-        units.dedup();
-        units
+        actor.units_with(&[Role::Clerk, Role::Manager])
     }
 
     /// One page of the cases of the actor's units with the filters,

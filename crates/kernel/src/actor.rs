@@ -116,6 +116,20 @@ impl Actor {
         self.kind == ActorKind::System
     }
 
+    /// The units covered by the actor's grants of any of `roles`, sorted,
+    /// without repeats.
+    pub fn units_with(&self, roles: &[Role]) -> Vec<OrgUnitId> {
+        let mut units: Vec<OrgUnitId> = self
+            .grants
+            .iter()
+            .filter(|g| roles.contains(&g.role))
+            .flat_map(|g| g.covers.iter().copied())
+            .collect();
+        units.sort_by_key(|u| u.0);
+        units.dedup();
+        units
+    }
+
     /// True when the actor holds `role` in any unit (or is the system).
     pub fn has_role_anywhere(&self, role: Role) -> bool {
         self.is_system() || self.grants.iter().any(|g| g.role == role)

@@ -153,10 +153,12 @@ impl RecordsService {
         }
     }
 
+    /// An access-log entry by `by` (an access-log label) in the caller's
+    /// transaction.
     async fn audit(
         &self,
         tx: &mut Tx,
-        actor: &Actor,
+        by: &str,
         action: &str,
         kind: &str,
         id: String,
@@ -164,7 +166,7 @@ impl RecordsService {
         record_in_tx(
             tx,
             self.clock.as_ref(),
-            &AuditEntry::new(actor.audit_label(), action, kind, vec![id]),
+            &AuditEntry::new(by.to_owned(), action, kind, vec![id]),
         )
         .await?;
         Ok(())
@@ -203,7 +205,7 @@ impl RecordsService {
         }
         self.audit(
             &mut tx,
-            actor,
+            &actor.audit_label(),
             "file_plan.imported",
             "file_plan",
             format!("{} nodes", file.nodes.len()),
@@ -284,17 +286,8 @@ impl RecordsService {
             org_unit_id: org_unit.map(|u| u.0),
         };
         self.store.insert_file(tx, &file).await?;
-        record_in_tx(
-            tx,
-            self.clock.as_ref(),
-            &AuditEntry::new(
-                by.to_owned(),
-                "file.created",
-                "file",
-                vec![file.id.to_string()],
-            ),
-        )
-        .await?;
+        self.audit(tx, by, "file.created", "file", file.id.to_string())
+            .await?;
         Ok(file)
     }
 
@@ -314,17 +307,8 @@ impl RecordsService {
         let mut version = self.version_of(by, id, stored);
         version.number = self.store.insert_version(tx, &version).await?;
         self.announce(tx, version.id).await?;
-        record_in_tx(
-            tx,
-            self.clock.as_ref(),
-            &AuditEntry::new(
-                by.to_owned(),
-                "document.created",
-                "document",
-                vec![id.to_string()],
-            ),
-        )
-        .await?;
+        self.audit(tx, by, "document.created", "document", id.to_string())
+            .await?;
         Ok(version)
     }
 
@@ -344,15 +328,12 @@ impl RecordsService {
         let mut version = self.version_of(by, document, stored);
         version.number = self.store.insert_version(tx, &version).await?;
         self.announce(tx, version.id).await?;
-        record_in_tx(
+        self.audit(
             tx,
-            self.clock.as_ref(),
-            &AuditEntry::new(
-                by.to_owned(),
-                "document.version_added",
-                "document",
-                vec![document.to_string()],
-            ),
+            by,
+            "document.version_added",
+            "document",
+            document.to_string(),
         )
         .await?;
         Ok(version)
@@ -427,20 +408,13 @@ impl RecordsService {
         }
     }
 
-    /// Stores the content and describes it as a version (not yet saved).
-    async fn prepare(
-        &self,
-        actor: &Actor,
-        document: DocumentId,
-        content: &Content,
-    ) -> Result<Version, RecordsError> {
+    /// Stores uploaded content (refusing empty files).
+    async fn store_upload(&self, content: &Content) -> Result<StoredContent, RecordsError> {
         if content.bytes.is_empty() {
             return Err(invalid("file", "file_empty"));
         }
-        let stored = self
-            .store_content(&content.file_name, content.bytes.clone(), &content.note)
-            .await?;
-        Ok(self.version_of(&actor.audit_label(), document, stored))
+        self.store_content(&content.file_name, content.bytes.clone(), &content.note)
+            .await
     }
 
     /// Adds a document with its first version to a file.
@@ -457,25 +431,14 @@ impl RecordsService {
         if title.is_empty() || title.chars().count() > 300 {
             return Err(invalid("title", "title_missing"));
         }
-        let id = DocumentId::new();
-        let mut version = self.prepare(actor, id, &content).await?;
+        let stored = self.store_upload(&content).await?;
         let mut tx = self.store.db().begin().await?;
-        self.store
-            .insert_document(&mut tx, id, file, title, self.clock.now())
+        let version = self
+            .add_stored_document_in(&mut tx, &actor.audit_label(), file, title, stored)
             .await?;
-        version.number = self.store.insert_version(&mut tx, &version).await?;
-        self.announce(&mut tx, version.id).await?;
-        self.audit(
-            &mut tx,
-            actor,
-            "document.created",
-            "document",
-            id.to_string(),
-        )
-        .await?;
         tx.commit().await?;
         self.log.nudge();
-        Ok((id, version))
+        Ok((DocumentId(version.document_id), version))
     }
 
     /// Adds the next version of a document; earlier versions stay as they
@@ -487,22 +450,16 @@ impl RecordsService {
         content: Content,
     ) -> Result<Version, RecordsError> {
         Self::require_staff(actor)?;
-        self.store
+        let file = self
+            .store
             .file_of_document(document)
             .await?
             .ok_or(RecordsError::NotFound)?;
-        let mut version = self.prepare(actor, document, &content).await?;
+        let stored = self.store_upload(&content).await?;
         let mut tx = self.store.db().begin().await?;
-        version.number = self.store.insert_version(&mut tx, &version).await?;
-        self.announce(&mut tx, version.id).await?;
-        self.audit(
-            &mut tx,
-            actor,
-            "document.version_added",
-            "document",
-            document.to_string(),
-        )
-        .await?;
+        let version = self
+            .add_stored_version_in(&mut tx, &actor.audit_label(), file, document, stored)
+            .await?;
         tx.commit().await?;
         self.log.nudge();
         Ok(version)

@@ -181,15 +181,13 @@ impl RecordsService {
         if actor.is_system() || actor.has_role_anywhere(Role::RecordsOffice) {
             return None;
         }
-        let mut units: Vec<String> = actor
-            .grants
-            .iter()
-            .filter(|g| matches!(g.role, Role::Clerk | Role::Manager))
-            .flat_map(|g| g.covers.iter().map(|u| u.to_string()))
-            .collect();
-        units.sort();
-        units.dedup();
-        Some(units)
+        Some(
+            actor
+                .units_with(&[Role::Clerk, Role::Manager])
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        )
     }
 
     /// Full-text search over the documents the actor may see: the best
