@@ -37,8 +37,10 @@ pub const ACCEPTED_TYPES: &[&str] = &[
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "application/vnd.oasis.opendocument.text",
     "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
     "application/msword",
     "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
 ];
 
 /// Which deadlines a queue shows.

@@ -1,6 +1,6 @@
 //! The text of documents for the search: extracted once per version by a
 //! job (PDF with `pdf-extract`, Word/Excel/PowerPoint with `office_oxide`,
-//! plain text as it is), kept in `records_text` so that the index can be
+//! OpenDocument with `odox-core`, plain text as it is), kept in `records_text` so that the index can be
 //! rebuilt without parsing every file again, and indexed with the document
 //! title, the file reference and the org unit whose staff may find it.
 
@@ -44,6 +44,9 @@ pub fn extract_text(media_type: &str, bytes: &[u8]) -> Option<String> {
         "application/msword" => office(DocumentFormat::Doc),
         "application/vnd.ms-excel" => office(DocumentFormat::Xls),
         "application/vnd.ms-powerpoint" => office(DocumentFormat::Ppt),
+        "application/vnd.oasis.opendocument.text"
+        | "application/vnd.oasis.opendocument.spreadsheet"
+        | "application/vnd.oasis.opendocument.presentation" => open_document_text(bytes),
         _ => None,
     })
     .ok()
@@ -59,6 +62,45 @@ pub fn extract_text(media_type: &str, bytes: &[u8]) -> Option<String> {
         }
         out.push_str(word);
     }
+    Some(out)
+}
+
+/// Most bytes an OpenDocument package may unpack to before its text is read:
+/// a small upload must not expand into gigabytes in memory (zip bomb).
+const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The text of an OpenDocument text, spreadsheet or presentation: every
+/// paragraph and heading of the body (in a spreadsheet, cells hold
+/// paragraphs too), one per line so that words of neighbouring paragraphs
+/// never run together.
+fn open_document_text(bytes: &[u8]) -> Option<String> {
+    use odox_core::{Element, Node, Ns, doc::Document};
+    const ODF: &[&str] = &[
+        odox_core::media_type::TEXT,
+        odox_core::media_type::TEXT_WEB,
+        odox_core::media_type::SPREADSHEET,
+        odox_core::media_type::PRESENTATION,
+    ];
+    fn paragraphs(element: &Element, out: &mut String) {
+        for child in &element.children {
+            if let Node::Element(e) = child {
+                if e.is(&Ns::Text, "p") || e.is(&Ns::Text, "h") {
+                    out.push_str(&e.plain_text());
+                    out.push('\n');
+                } else {
+                    paragraphs(e, out);
+                }
+            }
+        }
+    }
+    let archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let unpacked = archive.decompressed_size()?;
+    if unpacked > u128::from(MAX_UNPACKED_BYTES) {
+        return None;
+    }
+    let document = Document::read(bytes, ODF).ok()?;
+    let mut out = String::new();
+    paragraphs(document.body()?, &mut out);
     Some(out)
 }
 
@@ -258,5 +300,55 @@ mod tests {
             None
         );
         assert_eq!(extract_text("image/png", b"\x89PNG"), None);
+    }
+
+    /// An OpenDocument package as an office suite writes it: the media
+    /// type first and uncompressed, then the content.
+    fn open_document(media_type: &str, body: &str) -> Vec<u8> {
+        use std::io::Write;
+        let content = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" office:version="1.3"><office:body>{body}</office:body></office:document-content>"#
+        );
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("mimetype", stored).unwrap();
+        zip.write_all(media_type.as_bytes()).unwrap();
+        zip.start_file("content.xml", stored).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn open_document_text_and_spreadsheets_give_their_paragraphs_and_cells() {
+        let odt = open_document(
+            "application/vnd.oasis.opendocument.text",
+            "<office:text><text:h>Bauantrag</text:h><text:p>Flurstück<text:s text:c=\"2\"/>4711</text:p><text:p>Gemarkung Essen</text:p></office:text>",
+        );
+        assert_eq!(
+            extract_text("application/vnd.oasis.opendocument.text", &odt).as_deref(),
+            Some("Bauantrag Flurstück 4711 Gemarkung Essen")
+        );
+        let ods = open_document(
+            "application/vnd.oasis.opendocument.spreadsheet",
+            "<office:spreadsheet><table:table table:name=\"Kosten\"><table:table-row><table:table-cell><text:p>Gebühr</text:p></table:table-cell><table:table-cell><text:p>120,00</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>",
+        );
+        assert_eq!(
+            extract_text("application/vnd.oasis.opendocument.spreadsheet", &ods).as_deref(),
+            Some("Gebühr 120,00")
+        );
+        // The upload path names the type from the content, as here.
+        assert_eq!(
+            storage::blob::media_type_of(&ods),
+            Some("application/vnd.oasis.opendocument.spreadsheet")
+        );
+        assert_eq!(
+            extract_text(
+                "application/vnd.oasis.opendocument.text",
+                b"PK\x03\x04 kaputt"
+            ),
+            None
+        );
     }
 }
