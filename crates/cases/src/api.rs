@@ -3,7 +3,8 @@
 //! assigning and status changes (with the revision the caller saw: 409
 //! when someone changed the case meanwhile); notes, follow-ups, requests
 //! for information, document uploads with an idempotency key, the
-//! access log of a case and the case types.
+//! access log of a case and the case types; and the applicant's side of a
+//! request for information (read it, answer with text and files).
 
 use crate::service::CasesService;
 use crate::store::{Case, TimelineEntry};
@@ -23,8 +24,10 @@ type Svc = State<Arc<CasesService>>;
 
 /// The cases API with its OpenAPI description.
 pub fn router(svc: Arc<CasesService>) -> OpenApiRouter {
-    let upload_limit =
-        usize::try_from(svc.settings.max_upload_bytes).unwrap_or(usize::MAX) + 64 * 1024;
+    let max = usize::try_from(svc.settings.max_upload_bytes).unwrap_or(usize::MAX);
+    let upload_limit = max.saturating_add(64 * 1024);
+    // An answer carries several files, base64 in JSON (4/3 of their size).
+    let answer_limit = max.saturating_mul(4).saturating_add(64 * 1024);
     OpenApiRouter::new()
         .routes(routes!(queue))
         .routes(routes!(get_case))
@@ -40,11 +43,17 @@ pub fn router(svc: Arc<CasesService>) -> OpenApiRouter {
         .routes(routes!(access_log))
         .routes(routes!(case_types, define_case_type))
         .routes(routes!(search))
+        .routes(routes!(information_request))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(upload_document))
                 .routes(routes!(upload_version))
                 .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(answer_request))
+                .layer(axum::extract::DefaultBodyLimit::max(answer_limit)),
         )
         .with_state(svc)
 }
@@ -529,4 +538,115 @@ async fn search(
     Query(q): Query<SearchQuery>,
 ) -> Result<ApiJson<crate::work::SearchPage>, AppError> {
     Ok(ApiJson(svc.search(&actor, &q.q).await?))
+}
+
+/// A request for information as its applicant reads it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RequestForApplicant {
+    /// The request (with the answer once given).
+    pub request: crate::store::InfoRequest,
+    /// The file reference of the case, for the applicant's letters.
+    pub reference: String,
+}
+
+/// The applicant's answer.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerIn {
+    /// What the applicant writes (may be empty when files come along).
+    #[serde(default)]
+    pub answer: String,
+    /// Documents for the case file.
+    #[serde(default)]
+    pub files: Vec<AnswerFile>,
+}
+
+/// One document of an answer.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerFile {
+    /// The file's name.
+    pub name: String,
+    /// Its content, base64 (standard alphabet, with padding).
+    pub content_base64: String,
+}
+
+/// Header with the secret key from the applicant's e-mail (applications
+/// made without an account).
+const ANSWER_KEY: &str = "x-answer-key";
+
+/// Who answers: whoever holds the key from the e-mail, else the logged-in
+/// applicant (anyone else is refused by the service).
+fn answerer<'a>(
+    headers: &'a axum::http::HeaderMap,
+    actor: &'a Result<ApiActor, AppError>,
+) -> Result<crate::work::Answerer<'a>, AppError> {
+    use crate::work::Answerer;
+    if let Some(key) = headers.get(ANSWER_KEY) {
+        let key = key.to_str().map_err(|_| AppError::Forbidden)?;
+        return Ok(Answerer::Key(key));
+    }
+    match actor {
+        Ok(ApiActor(a)) => Ok(Answerer::Citizen(a)),
+        Err(_) => Err(AppError::Unauthorized),
+    }
+}
+
+fn request_uuid(s: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+}
+
+/// A request for information addressed to the caller: the applicant's own
+/// (session) or, with the `X-Answer-Key` header from the e-mail, anyone's
+/// who holds the key.
+#[utoipa::path(get, path = "/api/v1/information-requests/{id}", tag = "cases",
+    params(("id" = String, Path, description = "Request id"), ("X-Answer-Key" = Option<String>, Header, description = "The key from the e-mail (applications without an account)")),
+    responses((status = 200, body = RequestForApplicant), (status = 401, body = web::error::Problem), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
+async fn information_request(
+    State(svc): Svc,
+    actor: Result<ApiActor, AppError>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> Result<ApiJson<RequestForApplicant>, AppError> {
+    let who = answerer(&headers, &actor)?;
+    let (request, reference) = svc.request_for(&who, request_uuid(&id)?).await?;
+    Ok(ApiJson(RequestForApplicant { request, reference }))
+}
+
+/// Answer a request for information with text and files: the files become
+/// documents of the case, the case goes back to its clerk and the
+/// processing deadline runs again (by the case type's rule). A request is
+/// answered once; a second answer gets 400 `request_answered`.
+#[utoipa::path(post, path = "/api/v1/information-requests/{id}/answer", tag = "cases",
+    params(("id" = String, Path, description = "Request id"), ("X-Answer-Key" = Option<String>, Header, description = "The key from the e-mail (applications without an account)")),
+    request_body = AnswerIn,
+    responses((status = 200, body = RequestForApplicant, description = "Answered; the request with its answer"),
+        (status = 400, body = web::error::Problem, description = "Empty, too long, answered before, or a file not base64, too large or of a type not accepted; invalid_params names the field"),
+        (status = 401, body = web::error::Problem), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem), (status = 413, body = web::error::Problem)))]
+async fn answer_request(
+    State(svc): Svc,
+    actor: Result<ApiActor, AppError>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(a): ApiJson<AnswerIn>,
+) -> Result<ApiJson<RequestForApplicant>, AppError> {
+    use base64::Engine;
+    let who = answerer(&headers, &actor)?;
+    let id = request_uuid(&id)?;
+    let mut files = Vec::with_capacity(a.files.len());
+    for (i, f) in a.files.into_iter().enumerate() {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(f.content_base64.as_bytes())
+            .map_err(|_| {
+                bad(
+                    &format!("files[{i}].content_base64"),
+                    "file_not_base64",
+                    "A file's content_base64 is not base64 (standard alphabet with padding).",
+                )
+            })?;
+        files.push((f.name, bytes::Bytes::from(bytes)));
+    }
+    svc.answer_request(&who, id, &a.answer, files).await?;
+    let (request, reference) = svc.request_for(&who, id).await?;
+    Ok(ApiJson(RequestForApplicant { request, reference }))
 }

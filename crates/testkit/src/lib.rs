@@ -286,11 +286,26 @@ impl TestApp {
         token: Option<&str>,
         body: Option<serde_json::Value>,
     ) -> Page {
+        self.api_with(method, path, token, &[], body).await
+    }
+
+    /// A request to the API with extra headers.
+    pub async fn api_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<serde_json::Value>,
+    ) -> Page {
         let mut req = self
             .client
             .request(method, format!("{}{path}", self.address));
         if let Some(t) = token {
             req = req.bearer_auth(t);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         if let Some(b) = body {
             req = req.json(&b);

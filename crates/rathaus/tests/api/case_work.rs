@@ -3,6 +3,7 @@
 //! filters, assigning, notes, follow-ups, uploads with idempotency keys,
 //! deputies, and the data protection officer's access list.
 
+use base64::Engine as _;
 use chrono::{NaiveDate, TimeZone, Utc};
 use kernel::{Actor, CaseId, Role};
 use reqwest::Method;
@@ -314,16 +315,67 @@ async fn a_request_for_information_stops_the_deadline_until_the_applicant_answer
         )
         .expect("mail with key");
     let secret = link.split("schluessel=").nth(1).expect("key").to_owned();
-    app.app
-        .cases
-        .answer_request(
-            &cases::work::Answerer::Key(&secret),
-            request.id,
-            "Vollmacht folgt als Datei",
-            vec![("vollmacht.pdf".into(), bytes::Bytes::from_static(PDF))],
-        )
+    // The applicant's app answers through the API with the key.
+    app.new_browser();
+    let path = format!("/api/v1/information-requests/{}", request.id);
+    let answer_path = format!("{path}/answer");
+    assert_eq!(app.api(Method::GET, &path, None, None).await.status, 401);
+    let key = |k: &'static str| [("X-Answer-Key", k)];
+    let wrong = app
+        .api_with(Method::GET, &path, None, &key("falsch"), None)
+        .await;
+    assert_eq!(wrong.status, 403, "{}", wrong.body);
+    let secret: &'static str = secret.leak();
+    let read = app
+        .api_with(Method::GET, &path, None, &key(secret), None)
+        .await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.json()["request"]["message"], "Bitte Vollmacht");
+    assert!(read.json()["request"]["answered_at"].is_null());
+    let post = |body: Value| {
+        let app = &app;
+        let answer_path = &answer_path;
+        async move {
+            app.api_with(Method::POST, answer_path, None, &key(secret), Some(body))
+                .await
+        }
+    };
+    let bad =
+        post(json!({"answer": "x", "files": [{"name": "a.pdf", "content_base64": "%%%"}]})).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("files[0].content_base64"), "{}", bad.body);
+    let html =
+        base64::engine::general_purpose::STANDARD.encode("<html><script>alert(1)</script></html>");
+    let bad = post(json!({"files": [{"name": "a.html", "content_base64": html}]})).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let bad = post(json!({"answer": "  "})).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let pdf = base64::engine::general_purpose::STANDARD.encode(PDF);
+    let done = post(json!({
+        "answer": "Vollmacht folgt als Datei",
+        "files": [{"name": "vollmacht.pdf", "content_base64": pdf}]
+    }))
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(
+        done.json()["request"]["answer"],
+        "Vollmacht folgt als Datei"
+    );
+    let again = post(json!({"answer": "Noch einmal"})).await;
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("request_answered"), "{}", again.body);
+    let documents = app
+        .app
+        .records
+        .documents(kernel::RecordFileId(second.file_id))
         .await
-        .expect("answer");
+        .expect("documents");
+    assert!(
+        documents
+            .iter()
+            .any(|d| d.versions.iter().any(|v| v.file_name == "vollmacht.pdf")),
+        "the file of the answer is in the case file"
+    );
     assert_eq!(
         newest_case(&app).await.deadline.date_naive(),
         day(2028, 5, 30),
