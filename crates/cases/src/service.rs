@@ -343,36 +343,43 @@ impl CasesService {
     /// (and the attempt is logged too).
     pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView, CasesError> {
         let case = self.store.case(id).await?.ok_or(CasesError::NotFound)?;
-        let allowed = Self::may_work_on(actor, OrgUnitId(case.org_unit_id));
-        let action = if allowed {
-            "case.viewed"
-        } else {
-            "case.view_refused"
-        };
-        self.log_read(actor, action, vec![case.id.to_string()])
-            .await?;
-        if !allowed {
+        if !Self::may_work_on(actor, OrgUnitId(case.org_unit_id)) {
+            self.log_read(actor, "case.view_refused", vec![case.id.to_string()])
+                .await?;
             return Err(CasesError::Forbidden);
         }
-        let case_type = self
-            .store
-            .case_type(kernel::CaseTypeId(case.case_type_id))
-            .await?
-            .ok_or(CasesError::NotFound)?;
-        let documents = self
-            .records
-            .documents(RecordFileId(case.file_id))
-            .await
-            .map_err(|e| CasesError::Internal(e.to_string()))?;
-        let timeline = self.store.timeline(id).await?;
-        // Access to the case was checked above; its answers come with it.
-        let answers = self
-            .submissions
-            .answers_view(&Actor::system("cases"), SubmissionId(case.submission_id))
-            .await
-            .map_err(|e| CasesError::Internal(e.to_string()))?;
-        let follow_ups = self.store.follow_ups(id).await?;
-        let requests = self.store.requests(id).await?;
+        // The access-log entry is committed while the parts are read (the
+        // response still waits for both); the parts are read side by side.
+        let logged = self.log_read(actor, "case.viewed", vec![case.id.to_string()]);
+        let internal = |e: &dyn std::fmt::Display| CasesError::Internal(e.to_string());
+        let parts = async {
+            tokio::try_join!(
+                async {
+                    self.store
+                        .case_type(kernel::CaseTypeId(case.case_type_id))
+                        .await?
+                        .ok_or(CasesError::NotFound)
+                },
+                async {
+                    self.records
+                        .documents(RecordFileId(case.file_id))
+                        .await
+                        .map_err(|e| internal(&e))
+                },
+                async { Ok(self.store.timeline(id).await?) },
+                // Access to the case was checked above; its answers come with it.
+                async {
+                    self.submissions
+                        .answers_of_case(SubmissionId(case.submission_id))
+                        .await
+                        .map_err(|e| internal(&e))
+                },
+                async { Ok(self.store.follow_ups(id).await?) },
+                async { Ok(self.store.requests(id).await?) },
+            )
+        };
+        let ((), (case_type, documents, timeline, answers, follow_ups, requests)) =
+            tokio::try_join!(logged, parts)?;
         Ok(CaseView {
             follow_ups,
             requests,

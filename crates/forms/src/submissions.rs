@@ -17,7 +17,8 @@ use identity::IdentityService;
 use identity::consent::{Consent, PREFILL};
 use identity::mail::{MAIL_JOB, OutgoingMail};
 use kernel::{
-    AccountId, Actor, ActorKind, Clock, ConsentId, DraftId, FieldErrors, ServiceId, SubmissionId,
+    AccountId, Actor, ActorKind, Clock, ConsentId, DraftId, FieldErrors, FormVersionId, ServiceId,
+    SubmissionId,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -76,7 +77,7 @@ pub struct DraftView {
     /// The draft.
     pub draft: Draft,
     /// The definition of its version.
-    pub definition: FormDefinition,
+    pub definition: Arc<FormDefinition>,
 }
 
 fn identity_error(e: identity::IdentityError) -> FormsError {
@@ -113,7 +114,7 @@ fn new_reference(year: i32) -> String {
 #[derive(Debug, Clone)]
 pub struct Receipt {
     /// The form version it was made with.
-    pub definition: FormDefinition,
+    pub definition: Arc<FormDefinition>,
     /// Title of the service.
     pub service_title: String,
     /// The submission.
@@ -132,7 +133,15 @@ pub struct SubmissionService {
     log: AccessLog,
     settings: SubmissionSettings,
     on_job: Arc<dyn Fn() + Send + Sync>,
+    /// Definitions of published and retired form versions, which never
+    /// change: every step, receipt and case view needs one, and parsing it
+    /// from JSON each time cost more than the rest of a case view.
+    definitions:
+        Arc<std::sync::Mutex<std::collections::HashMap<FormVersionId, Arc<FormDefinition>>>>,
 }
+
+/// Most form definitions kept parsed (a city has a few hundred forms).
+const DEFINITIONS_KEPT: usize = 1024;
 
 impl SubmissionService {
     /// The service. `on_job` wakes the job runner after a commit that
@@ -159,6 +168,7 @@ impl SubmissionService {
             log,
             settings,
             on_job,
+            definitions: Arc::default(),
         }
     }
 
@@ -206,13 +216,36 @@ impl SubmissionService {
         }
     }
 
-    async fn definition(&self, draft: &Draft) -> Result<FormDefinition, FormsError> {
-        Ok(self
+    async fn definition(&self, draft: &Draft) -> Result<Arc<FormDefinition>, FormsError> {
+        self.definition_of(draft.version).await
+    }
+
+    /// The definition of a form version; those that can no longer change
+    /// (published, retired) are kept parsed.
+    async fn definition_of(&self, id: FormVersionId) -> Result<Arc<FormDefinition>, FormsError> {
+        let kept = self
+            .definitions
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&id).cloned());
+        if let Some(def) = kept {
+            return Ok(def);
+        }
+        let v = self
             .versions
-            .version(draft.version)
+            .version(id)
             .await?
-            .ok_or(FormsError::NotFound)?
-            .definition)
+            .ok_or(FormsError::NotFound)?;
+        let def = Arc::new(v.definition);
+        if v.status != crate::store::VersionStatus::Draft
+            && let Ok(mut m) = self.definitions.lock()
+        {
+            if m.len() >= DEFINITIONS_KEPT {
+                m.clear();
+            }
+            m.insert(id, def.clone());
+        }
+        Ok(def)
     }
 
     /// The draft with its form, when the applicant owns it (otherwise
@@ -707,12 +740,7 @@ impl SubmissionService {
 
     /// A submission with its form and service title, logged as viewed.
     async fn receipt_of(&self, who: &str, s: Submission) -> Result<Receipt, FormsError> {
-        let definition = self
-            .versions
-            .version(s.version)
-            .await?
-            .ok_or(FormsError::NotFound)?
-            .definition;
+        let definition = self.definition_of(s.version).await?;
         let service_title = self.forms.service_title(s.service).await?;
         self.log
             .record(vec![AuditEntry::new(
@@ -1014,19 +1042,19 @@ impl SubmissionService {
     }
 
     /// A submission's answers as the form asked them (question, answer
-    /// lines), for staff working on its case; the read is access-logged.
-    pub async fn answers_view(
+    /// lines), for the case view. The cases context has checked that its
+    /// reader may see the case and logs the read as `case.viewed` (the
+    /// answers are part of the case), so it is not logged twice here.
+    pub async fn answers_of_case(
         &self,
-        actor: &Actor,
         id: SubmissionId,
     ) -> Result<Vec<crate::view::SummaryRow>, FormsError> {
-        let s = self.submission(actor, id).await?;
-        let def = self
-            .versions
-            .version(s.version)
+        let s = self
+            .store
+            .submission(id)
             .await?
-            .ok_or(FormsError::NotFound)?
-            .definition;
+            .ok_or(FormsError::NotFound)?;
+        let def = self.definition_of(s.version).await?;
         Ok(crate::view::summary(&def, &s.answers, "Ja", "Nein"))
     }
 
