@@ -44,6 +44,7 @@ pub fn router(svc: Arc<CasesService>) -> OpenApiRouter {
         .routes(routes!(case_types, define_case_type))
         .routes(routes!(search))
         .routes(routes!(information_request))
+        .routes(routes!(own_cases))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(upload_document))
@@ -649,4 +650,79 @@ async fn answer_request(
     svc.answer_request(&who, id, &a.answer, files).await?;
     let (request, reference) = svc.request_for(&who, id).await?;
     Ok(ApiJson(RequestForApplicant { request, reference }))
+}
+
+/// An applicant's case as the account shows it: no internal data (no
+/// notes, no staff names).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OwnCase {
+    /// The reference number of the submission.
+    pub reference: String,
+    /// The service.
+    pub title: String,
+    /// Plain-language status; null while the case is being created.
+    pub status: Option<String>,
+    /// What happened (received, status changes, requests, answers).
+    pub history: Vec<OwnCaseEvent>,
+    /// Requests for information still to answer (answer them at
+    /// `/api/v1/information-requests/{id}/answer`).
+    pub open_requests: Vec<OwnRequest>,
+}
+
+/// One step of an applicant's case.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OwnCaseEvent {
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// What, in plain language.
+    pub detail: String,
+}
+
+/// A request for information still to answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OwnRequest {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// What is missing.
+    pub message: String,
+    /// Answer wanted by.
+    pub due_on: chrono::NaiveDate,
+}
+
+/// The caller's own applications and their cases (citizens, with their
+/// session), newest first, as the account page shows them.
+#[utoipa::path(get, path = "/api/v1/account/cases", tag = "cases",
+    responses((status = 200, body = Vec<OwnCase>), (status = 401, body = web::error::Problem), (status = 403, body = web::error::Problem, description = "Not a citizen")))]
+async fn own_cases(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<Vec<OwnCase>>, AppError> {
+    let cases = svc.citizen_cases(&actor).await?;
+    Ok(ApiJson(
+        cases
+            .into_iter()
+            .map(|c| OwnCase {
+                reference: c.reference,
+                title: c.title,
+                status: c.status,
+                history: c
+                    .history
+                    .into_iter()
+                    .map(|h| OwnCaseEvent {
+                        at: h.at,
+                        detail: h.detail,
+                    })
+                    .collect(),
+                open_requests: c
+                    .open_requests
+                    .into_iter()
+                    .map(|r| OwnRequest {
+                        id: r.id,
+                        message: r.message,
+                        due_on: r.due_on,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
 }

@@ -17,6 +17,7 @@ use serde::Serialize;
 use sqlx::types::Json;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -229,17 +230,42 @@ impl JobRunner {
     /// Runs every job that is due now, until none is left; returns how many
     /// ran. Tests call this instead of waiting for the background loop.
     pub async fn run_due(&self) -> Result<usize, DbError> {
+        self.run_due_until(&AtomicBool::new(false)).await
+    }
+
+    /// Runs due jobs until none is left or `stop` is set; a job that has
+    /// started finishes, claimed jobs not yet started go back to the queue
+    /// at once (not only when their lease ends).
+    async fn run_due_until(&self, stop: &AtomicBool) -> Result<usize, DbError> {
         let mut total = 0;
-        loop {
+        while !stop.load(Ordering::SeqCst) {
             let batch = self.claim(32).await?;
             if batch.is_empty() {
-                return Ok(total);
+                break;
             }
-            total += batch.len();
-            for job in batch {
+            let mut jobs = batch.into_iter();
+            for job in jobs.by_ref() {
                 self.run_one(job).await?;
+                total += 1;
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+            }
+            for job in jobs {
+                self.release(job.id).await?;
             }
         }
+        Ok(total)
+    }
+
+    /// Puts a claimed job that did not start back into the queue.
+    async fn release(&self, id: Uuid) -> Result<(), DbError> {
+        let mut tx = self.db.begin().await?;
+        on_tx!(&mut tx, conn => sqlx::query(
+            "UPDATE storage_job SET status = 'pending', attempts = attempts - 1, locked_until = NULL WHERE id = $1 AND status = 'running'",
+        ).bind(id).execute(&mut *conn).await?.rows_affected());
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn run_one(&self, job: Claimed) -> Result<(), DbError> {
@@ -275,19 +301,30 @@ impl JobRunner {
         Ok(())
     }
 
-    /// Runs jobs in the background until `shutdown` resolves.
+    /// Runs jobs in the background until `shutdown` resolves. On shutdown
+    /// the job in progress finishes and the rest wait in the queue for the
+    /// next start (a backlog of thousands must not hold up a restart).
     pub async fn run_forever(self, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            if let Err(e) = self.run_due().await {
-                tracing::error!(error = %e, "job runner could not claim jobs");
+        let stop = AtomicBool::new(false);
+        let stopped = Notify::new();
+        let signal = async {
+            shutdown.await;
+            stop.store(true, Ordering::SeqCst);
+            stopped.notify_one();
+        };
+        let runner = async {
+            while !stop.load(Ordering::SeqCst) {
+                if let Err(e) = self.run_due_until(&stop).await {
+                    tracing::error!(error = %e, "job runner could not claim jobs");
+                }
+                tokio::select! {
+                    _ = stopped.notified() => {}
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
             }
-            tokio::select! {
-                _ = &mut shutdown => return,
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-            }
-        }
+        };
+        tokio::join!(signal, runner);
     }
 
     /// Jobs for the admin view: failed first, then pending and running.

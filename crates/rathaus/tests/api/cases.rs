@@ -371,6 +371,26 @@ async fn the_citizen_follows_the_status_of_their_case_without_internal_details()
         !now.body.contains(&case.reference),
         "no internal file reference either"
     );
+    // The same through the API, for the citizen's app (session).
+    let own = app
+        .api(reqwest::Method::GET, "/api/v1/account/cases", None, None)
+        .await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert_eq!(own.json()[0]["status"], "Wird bearbeitet");
+    assert!(
+        own.json()[0]["history"]
+            .as_array()
+            .is_some_and(|h| h.len() >= 2),
+        "{}",
+        own.body
+    );
+    assert!(
+        !own.body.contains("Übernommen von")
+            && !own.body.contains("sb-status@")
+            && !own.body.contains(&case.reference),
+        "no internal entries, staff or file reference: {}",
+        own.body
+    );
 
     let mut app = app;
     app.new_browser();
@@ -378,5 +398,11 @@ async fn the_citizen_follows_the_status_of_their_case_without_internal_details()
         app.get("/konto/vorgaenge").await.status,
         303,
         "log in first"
+    );
+    assert_eq!(
+        app.api(reqwest::Method::GET, "/api/v1/account/cases", None, None)
+            .await
+            .status,
+        401
     );
 }

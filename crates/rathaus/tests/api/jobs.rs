@@ -109,3 +109,51 @@ async fn a_job_whose_runner_died_is_claimed_again_after_its_lease() {
     assert_eq!(app.run_jobs().await, 1);
     assert_eq!(app.mails().len(), 1);
 }
+
+/// A job that takes a while and says when it starts.
+struct Slow(tokio::sync::mpsc::UnboundedSender<()>);
+
+#[async_trait::async_trait]
+impl storage::jobs::JobHandler for Slow {
+    async fn run(&self, _: serde_json::Value) -> Result<(), storage::jobs::JobError> {
+        let _ = self.0.send(());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn on_shutdown_the_runner_finishes_the_job_in_hand_and_leaves_the_backlog_queued() {
+    let app = spawn_app().await;
+    let mut tx = app.app.db.begin().await.expect("tx");
+    for n in 0..20 {
+        storage::jobs::enqueue(
+            &mut tx,
+            app.app.clock.as_ref(),
+            NewJob::new("test.slow", serde_json::json!({ "n": n })),
+        )
+        .await
+        .expect("enqueue");
+    }
+    tx.commit().await.expect("commit");
+    let (started, mut starts) = tokio::sync::mpsc::unbounded_channel();
+    let handlers: std::collections::HashMap<
+        &'static str,
+        std::sync::Arc<dyn storage::jobs::JobHandler>,
+    > = [("test.slow", std::sync::Arc::new(Slow(started)) as _)].into();
+    let runner = storage::jobs::JobRunner::new(app.app.db.clone(), app.app.clock.clone(), handlers);
+    // Shut down as soon as the first job has started.
+    runner
+        .run_forever(async move {
+            starts.recv().await;
+        })
+        .await;
+    let counts: Vec<(String, i64, i64)> = storage::on_db!(&app.app.db, pool => sqlx::query_as(
+        "SELECT status, COUNT(*), MAX(attempts) FROM storage_job WHERE kind = 'test.slow' GROUP BY status ORDER BY status",
+    ).fetch_all(pool).await).expect("counts");
+    assert_eq!(
+        counts,
+        vec![("done".to_owned(), 1, 1), ("pending".to_owned(), 19, 0)],
+        "the started job finished; the others wait for the next start, not claimed"
+    );
+}
