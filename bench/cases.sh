@@ -11,11 +11,11 @@
 #       and rare words, separately;
 #   W5: full reindex of all documents from the kept texts.
 # Server on core 0, wrk on core 1; medians of RUNS runs.
-# Usage: bench/cases.sh [path/to/rathaus] (default: the demo profile);
+# Usage: bench/cases.sh [path/to/rathaus] (default: the release build);
 # WORKLOADS="W1 W4" runs only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN="${1:-${CARGO_TARGET_DIR:-target}/demo/rathaus}"
+BIN="${1:-${CARGO_TARGET_DIR:-target}/release/rathaus}"
 CASES="${CASES:-1000000}"; RUNS="${RUNS:-3}"; SECS="${SECS:-10}"; PORT="${PORT:-18092}"; CONNS="${CONNS:-16}"
 DIR="${BENCH_DIR:-/var/tmp/rathaus-bench-$CASES}"
 WORKLOADS="${WORKLOADS:-W1 W3 W4 W5}"

@@ -4,10 +4,10 @@
 # GET /api/v1/services?q=… with wrk (16 connections, rotating queries) from
 # the second core while the server runs on the first. Prints medians of RUNS
 # runs. Usage: bench/catalogue-search.sh [path/to/rathaus] (default: the
-# demo profile binary).
+# release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN="${1:-${CARGO_TARGET_DIR:-target}/demo/rathaus}"
+BIN="${1:-${CARGO_TARGET_DIR:-target}/release/rathaus}"
 N="${N:-10000}"; RUNS="${RUNS:-3}"; SECS="${SECS:-10}"; PORT="${PORT:-18090}"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 dir=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT

@@ -2,10 +2,10 @@
 # M1 (idle part) and start-up: starts `rathaus serve --demo` on a fresh data
 # directory, waits for /readyz, requests a few pages, then prints the
 # resident memory (median of RUNS runs) and the time to ready.
-# Usage: bench/idle-memory.sh [path/to/rathaus] (default: the demo profile
+# Usage: bench/idle-memory.sh [path/to/rathaus] (default: the release build
 # binary in $CARGO_TARGET_DIR or ./target).
 set -euo pipefail
-BIN="${1:-${CARGO_TARGET_DIR:-target}/demo/rathaus}"
+BIN="${1:-${CARGO_TARGET_DIR:-target}/release/rathaus}"
 RUNS="${RUNS:-5}"
 PORT="${PORT:-18089}"
 rss=(); ready=()

@@ -5,10 +5,10 @@
 # submission.received event and receipt mail job committed with fsync
 # (SQLite synchronous=FULL) before the 201. Server on core 0, wrk on core 1
 # with 16 connections; prints medians of RUNS runs and a one-client run.
-# Usage: bench/submission.sh [path/to/rathaus] (default: the demo profile).
+# Usage: bench/submission.sh [path/to/rathaus] (default: the release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN="${1:-${CARGO_TARGET_DIR:-target}/demo/rathaus}"
+BIN="${1:-${CARGO_TARGET_DIR:-target}/release/rathaus}"
 RUNS="${RUNS:-3}"; SECS="${SECS:-10}"; PORT="${PORT:-18091}"; CONNS="${CONNS:-16}"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 dir=$(mktemp -d); pid=""

@@ -9,10 +9,10 @@
 # both under load: 16 connections submit for SECS seconds while the job
 # runner makes the cases; then it waits until every submission is a case.
 # Server on core 0, wrk on core 1; medians of RUNS runs.
-# Usage: bench/w2.sh [path/to/rathaus] (default: the demo profile).
+# Usage: bench/w2.sh [path/to/rathaus] (default: the release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN="${1:-${CARGO_TARGET_DIR:-target}/demo/rathaus}"
+BIN="${1:-${CARGO_TARGET_DIR:-target}/release/rathaus}"
 RUNS="${RUNS:-3}"; SECS="${SECS:-10}"; PORT="${PORT:-18094}"; CONNS="${CONNS:-16}"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

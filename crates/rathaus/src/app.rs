@@ -301,6 +301,12 @@ impl Application {
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // Only when serving: `rathaus documents reindex` builds the index
+        // itself and must not leave a second rebuild queued. Not fatal: the
+        // search then stays incomplete until `rathaus documents reindex`.
+        if let Err(e) = self.records.ensure_document_index().await {
+            tracing::warn!(error = %e, "could not check the document index");
+        }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let runner = if self.settings.jobs.run_in_background {
             let jobs = self.jobs.clone();

@@ -123,7 +123,8 @@ impl RecordsService {
         self.clock.as_ref()
     }
 
-    pub(crate) fn index(&self) -> &Arc<DocumentIndex> {
+    /// The document index (the app checks it at start; tests clear it).
+    pub fn index(&self) -> &Arc<DocumentIndex> {
         &self.index
     }
 

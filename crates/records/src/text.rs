@@ -216,6 +216,32 @@ impl RecordsService {
         Ok(total)
     }
 
+    /// Enqueues a rebuild of the document index when it is empty but texts
+    /// are kept (a new index directory, or a new index schema after an
+    /// upgrade); `true` when it did.
+    pub async fn ensure_document_index(&self) -> Result<bool, RecordsError> {
+        let empty = self
+            .index()
+            .is_empty()
+            .map_err(|e| RecordsError::Internal(e.to_string()))?;
+        let kept: bool = on_db!(self.store().db(), pool => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM records_text LIMIT 1) t",
+        ).fetch_one(pool).await.map_err(DbError::from)?)
+            > 0;
+        if !(empty && kept) {
+            return Ok(false);
+        }
+        let mut tx = self.store().db().begin().await?;
+        storage::jobs::enqueue(
+            &mut tx,
+            self.clock(),
+            storage::NewJob::new(TEXT_JOB, serde_json::json!({ "reindex": true })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// The org units whose documents the actor may find: all for the
     /// records office (`None`), else those where it is clerk or manager
     /// (also as deputy).
@@ -269,6 +295,15 @@ pub struct TextJobs {
 #[async_trait::async_trait]
 impl JobHandler for TextJobs {
     async fn run(&self, payload: Value) -> Result<(), JobError> {
+        if payload.get("reindex").and_then(Value::as_bool) == Some(true) {
+            let n = self
+                .records
+                .reindex_documents()
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            tracing::info!(documents = n, "document index rebuilt");
+            return Ok(());
+        }
         let id = payload
             .get("version_id")
             .and_then(Value::as_str)

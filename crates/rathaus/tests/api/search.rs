@@ -148,6 +148,30 @@ async fn documents_are_found_by_their_text_only_by_those_who_may_see_the_case() 
         .json();
     assert_eq!(all["total"], 1, "{all}");
 
+    // An index that starts empty (new directory, new index schema after
+    // an upgrade) is rebuilt by a job the app enqueues at start.
+    assert!(
+        !app.app
+            .records
+            .ensure_document_index()
+            .await
+            .expect("check")
+    );
+    app.app.records.index().clear().expect("clear");
+    assert!(
+        app.app
+            .records
+            .ensure_document_index()
+            .await
+            .expect("check")
+    );
+    app.run_jobs().await;
+    let back = app
+        .api(Method::GET, "/api/v1/search/documents?q=Haus", None, None)
+        .await
+        .json();
+    assert_eq!(back["total"], 1, "{back}");
+
     // The index is rebuilt from the kept texts.
     let n = app.app.records.reindex_documents().await.expect("reindex");
     assert_eq!(n, 4, "one entry per document (newest version)");
