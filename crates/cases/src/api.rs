@@ -45,6 +45,7 @@ pub fn router(svc: Arc<CasesService>) -> OpenApiRouter {
         .routes(routes!(search))
         .routes(routes!(information_request))
         .routes(routes!(own_cases))
+        .merge(crate::fees::api::router())
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(upload_document))
@@ -79,7 +80,7 @@ pub struct QueueQuery {
     pub page: u32,
 }
 
-fn bad(field: &str, code: &str, detail: &str) -> AppError {
+pub(crate) fn bad(field: &str, code: &str, detail: &str) -> AppError {
     let mut errors = kernel::FieldErrors::new();
     errors.add(field, code);
     AppError::Invalid {
@@ -146,6 +147,10 @@ pub struct CaseDetail {
     pub follow_ups: Vec<crate::store::FollowUp>,
     /// Requests for information, oldest first.
     pub requests: Vec<crate::store::InfoRequest>,
+    /// The fee claim, if set.
+    pub claim: Option<crate::fees::store::Claim>,
+    /// Payments booked to it.
+    pub payments: Vec<crate::fees::store::Payment>,
 }
 
 /// A change with the revision the caller saw.
@@ -159,7 +164,7 @@ pub struct Change {
     pub status: Option<String>,
 }
 
-fn id(s: &str) -> Result<CaseId, AppError> {
+pub(crate) fn id(s: &str) -> Result<CaseId, AppError> {
     CaseId::parse(s).ok_or(AppError::NotFound)
 }
 
@@ -191,6 +196,8 @@ async fn get_case(
         timeline: v.timeline,
         follow_ups: v.follow_ups,
         requests: v.requests,
+        payments: v.claim.as_ref().map(|(_, p)| p.clone()).unwrap_or_default(),
+        claim: v.claim.map(|(c, _)| c),
     }))
 }
 
@@ -667,6 +674,8 @@ pub struct OwnCase {
     /// Requests for information still to answer (answer them at
     /// `/api/v1/information-requests/{id}/answer`).
     pub open_requests: Vec<OwnRequest>,
+    /// The fee and how to pay it.
+    pub fee: Option<crate::fees::api::OwnFee>,
 }
 
 /// One step of an applicant's case.
@@ -722,6 +731,7 @@ async fn own_cases(
                         due_on: r.due_on,
                     })
                     .collect(),
+                fee: c.fee.map(crate::fees::api::OwnFee::from),
             })
             .collect(),
     ))

@@ -32,6 +32,15 @@ impl From<CasesError> for AppError {
             CasesError::Forbidden => AppError::Forbidden,
             CasesError::NotFound => AppError::NotFound,
             CasesError::NoCaseType(s) => AppError::Conflict(s),
+            CasesError::Conflict(s) => AppError::Conflict(s),
+            CasesError::Camt(e) => {
+                let mut errors = kernel::FieldErrors::new();
+                errors.add("file", e.code);
+                AppError::Invalid {
+                    detail: format!("The file is not a valid camt.053 statement: {e}"),
+                    errors,
+                }
+            }
             CasesError::Stale => AppError::Conflict(
                 "Someone changed the case meanwhile. Reload the page and try again.".into(),
             ),
@@ -81,6 +90,7 @@ pub fn router(pages: Pages) -> Router {
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .merge(crate::portal::router(upload_limit))
+        .merge(crate::fees::pages::router())
         .merge(crate::admin::router())
         .with_state(pages)
 }
@@ -210,9 +220,16 @@ struct CasePage {
     assignable: Vec<(kernel::AccountId, String)>,
     errors: kernel::FieldErrors,
     form: WorkForm,
+    /// The fee proposed from the form's rule (amount as typed, purpose)
+    /// while the case has no claim.
+    fee: Option<(String, String)>,
 }
 
 impl CasePage {
+    fn euro(&self, cents: &i64) -> String {
+        crate::fees::domain::euro(*cents)
+    }
+
     fn assignee_name(&self) -> Option<&str> {
         let a = self.view.case.assignee_id?;
         self.assignable
@@ -226,7 +243,7 @@ impl CasePage {
     }
 }
 
-fn case_id(s: &str) -> Result<CaseId, AppError> {
+pub(crate) fn case_id(s: &str) -> Result<CaseId, AppError> {
     CaseId::parse(s).ok_or(AppError::NotFound)
 }
 
@@ -262,7 +279,25 @@ async fn page(
         .cases
         .assignable(kernel::OrgUnitId(view.case.org_unit_id))
         .await?;
+    let fee = match &view.claim {
+        Some(_) => None,
+        None if !form.amount.is_empty() || !form.purpose.is_empty() => {
+            Some((form.amount.clone(), form.purpose.clone()))
+        }
+        None => {
+            let (cents, purpose) = p.cases.fee_proposal(&view.case).await?;
+            let amount = if cents > 0 {
+                crate::fees::domain::euro(cents)
+                    .trim_end_matches(" €")
+                    .to_owned()
+            } else {
+                String::new()
+            };
+            Some((amount, purpose))
+        }
+    };
     Ok(CasePage {
+        fee,
         can_request,
         assignable,
         form,
@@ -282,7 +317,7 @@ async fn page(
 #[derive(Debug, Default, serde::Deserialize)]
 pub(crate) struct WorkForm {
     #[serde(default)]
-    revision: i64,
+    pub(crate) revision: i64,
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -299,6 +334,12 @@ pub(crate) struct WorkForm {
     message: String,
     #[serde(default)]
     request_due_on: String,
+    #[serde(default)]
+    pub(crate) amount: String,
+    #[serde(default)]
+    pub(crate) purpose: String,
+    #[serde(default)]
+    pub(crate) reason: String,
 }
 
 /// A date as `2026-12-24` (date inputs) or `24.12.2026` (typed).
@@ -315,7 +356,7 @@ fn back(id: CaseId, anchor: &str) -> Response {
 
 /// Runs a change of the case page: back to the page on success, the page
 /// with the error summary (422) when the input was invalid.
-async fn on_page<T>(
+pub(crate) async fn on_page<T>(
     p: &Pages,
     ctx: PageCtx,
     actor: &kernel::Actor,
@@ -585,6 +626,12 @@ struct CitizenCasesPage {
     ctx: PageCtx,
     cases: Vec<crate::service::CitizenCase>,
     answered: bool,
+}
+
+impl CitizenCasesPage {
+    fn euro(&self, cents: i64) -> String {
+        crate::fees::domain::euro(cents)
+    }
 }
 
 #[derive(Debug, serde::Deserialize)]

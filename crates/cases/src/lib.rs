@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod api;
 pub mod domain;
+pub mod fees;
 pub mod http;
 pub mod portal;
 pub mod service;

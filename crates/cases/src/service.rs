@@ -35,6 +35,12 @@ pub enum CasesError {
     /// The service of the submission has no case type yet.
     #[error("the service {0} has no case type; an admin must define one")]
     NoCaseType(String),
+    /// The request conflicts with the state (e.g. a second fee claim).
+    #[error("{0}")]
+    Conflict(String),
+    /// A bank statement file was refused.
+    #[error("{0}")]
+    Camt(crate::fees::camt::CamtError),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -52,12 +58,15 @@ pub struct CaseSettings {
     pub public_url: String,
     /// Largest document upload in bytes.
     pub max_upload_bytes: u64,
+    /// Fees: payee, bank details, Kassenzeichen.
+    pub fees: crate::fees::FeeSettings,
 }
 
 /// The case use cases.
 #[derive(Clone)]
 pub struct CasesService {
     pub(crate) store: CasesStore,
+    pub(crate) fees: crate::fees::store::FeesStore,
     pub(crate) records: Arc<RecordsService>,
     pub(crate) submissions: Arc<forms::submissions::SubmissionService>,
     pub(crate) catalogue: Arc<catalogue::CatalogueService>,
@@ -108,6 +117,7 @@ impl CasesService {
         settings: CaseSettings,
     ) -> Self {
         CasesService {
+            fees: crate::fees::store::FeesStore::new(store.db().clone()),
             store,
             records,
             submissions,
@@ -376,11 +386,13 @@ impl CasesService {
                 },
                 async { Ok(self.store.follow_ups(id).await?) },
                 async { Ok(self.store.requests(id).await?) },
+                self.claim_with_payments(id),
             )
         };
-        let ((), (case_type, documents, timeline, answers, follow_ups, requests)) =
+        let ((), (case_type, documents, timeline, answers, follow_ups, requests, claim)) =
             tokio::try_join!(logged, parts)?;
         Ok(CaseView {
+            claim,
             follow_ups,
             requests,
             deadline_rule: case_type.input.deadline_rule,
@@ -580,6 +592,7 @@ impl CasesService {
                     status: None,
                     history: Vec::new(),
                     open_requests: Vec::new(),
+                    fee: None,
                 });
                 continue;
             };
@@ -602,7 +615,13 @@ impl CasesService {
                 .into_iter()
                 .filter(|r| r.answered_at.is_none())
                 .collect();
+            let fee = self
+                .fees
+                .claim_of_case(case.id)
+                .await?
+                .map(|c| self.payment_instructions(c));
             out.push(CitizenCase {
+                fee,
                 reference: s.reference,
                 title,
                 status: case_type
@@ -631,10 +650,12 @@ pub struct CitizenCase {
     pub history: Vec<crate::store::TimelineEntry>,
     /// Requests for information still to answer.
     pub open_requests: Vec<crate::store::InfoRequest>,
+    /// The fee to pay and how.
+    pub fee: Option<crate::fees::service::PaymentInstructions>,
 }
 
 /// Timeline entries the applicant sees.
-const PUBLIC_KINDS: &[&str] = &["received", "status", "request", "answer"];
+const PUBLIC_KINDS: &[&str] = &["received", "status", "request", "answer", "fee", "payment"];
 
 /// A case as its page shows it.
 #[derive(Debug, Clone)]
@@ -655,6 +676,8 @@ pub struct CaseView {
     pub requests: Vec<crate::store::InfoRequest>,
     /// What a request for information does to the deadline.
     pub deadline_rule: crate::domain::DeadlineRule,
+    /// The fee claim and the payments booked to it.
+    pub claim: Option<(crate::fees::store::Claim, Vec<crate::fees::store::Payment>)>,
 }
 
 /// Handles the `submission.received` job the forms context writes with

@@ -1058,6 +1058,64 @@ impl SubmissionService {
         Ok(crate::view::summary(&def, &s.answers, "Ja", "Nein"))
     }
 
+    /// Who applied and what the form computed, for the claim and the
+    /// notice of its case: the name and address from the fields the form
+    /// marks as the applicant's (`profile.given_name`, `profile.family_name`,
+    /// `profile.address`), else the account's label. The cases context has
+    /// checked access to the case.
+    pub async fn applicant_of_case(&self, id: SubmissionId) -> Result<ApplicantData, FormsError> {
+        let s = self
+            .store
+            .submission(id)
+            .await?
+            .ok_or(FormsError::NotFound)?;
+        let def = self.definition_of(s.version).await?;
+        let by_source = |source: &str| {
+            all_fields(&def)
+                .into_iter()
+                .find(|f| f.prefill.as_deref() == Some(source))
+                .and_then(|f| s.answers.get(&f.id))
+        };
+        let text = |v: Option<&Value>| {
+            v.and_then(Value::as_str)
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let name = [
+            text(by_source("profile.given_name")),
+            text(by_source("profile.family_name")),
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+        let mut address_lines = Vec::new();
+        if let Some(Value::Object(a)) = by_source("profile.address") {
+            let part = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").trim();
+            let street = format!("{} {}", part("street"), part("house_number"));
+            let town = format!("{} {}", part("postcode"), part("city"));
+            for l in [street, town] {
+                if !l.trim().is_empty() {
+                    address_lines.push(l.trim().to_owned());
+                }
+            }
+        }
+        Ok(ApplicantData {
+            name: if name.is_empty() {
+                s.submitted_by.clone()
+            } else {
+                name
+            },
+            address_lines,
+            email: s.email.clone(),
+            account: s.account,
+            fee_cents: s.fee_cents,
+            service: s.service,
+            reference: s.reference,
+        })
+    }
+
     /// One submission for staff and integrations with `submissions:read`;
     /// the view is access-logged.
     pub async fn submission(
@@ -1104,4 +1162,24 @@ mod tests {
         assert!(!a.contains(['I', 'L', 'O', 'U']));
         assert_ne!(a, b);
     }
+}
+
+/// Who applied, as the form names them, and what the form computed.
+#[derive(Debug, Clone)]
+pub struct ApplicantData {
+    /// Given and family name (or the submitter's label when the form asks
+    /// for no name).
+    pub name: String,
+    /// Street and house number, postcode and city, when asked.
+    pub address_lines: Vec<String>,
+    /// Where the receipt went.
+    pub email: Option<String>,
+    /// The citizen's account, when logged in.
+    pub account: Option<AccountId>,
+    /// The fee the form's rule computed, in cents.
+    pub fee_cents: i64,
+    /// The catalogue service.
+    pub service: ServiceId,
+    /// The submission's reference number.
+    pub reference: String,
 }

@@ -1330,9 +1330,11 @@ impl IdentityService {
     // --- API tokens ------------------------------------------------------
 
     /// Scopes an API token can carry.
-    pub const SCOPES: [&'static str; 9] = [
+    pub const SCOPES: [&'static str; 11] = [
         "cases:read",
         "cases:write",
+        "payments:read",
+        "payments:write",
         "accounts:read",
         "accounts:write",
         "org:read",

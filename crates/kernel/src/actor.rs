@@ -24,11 +24,14 @@ pub enum Role {
     DataProtectionOfficer,
     /// Administrator: org units, accounts, roles, integrations.
     Admin,
+    /// Kasse: hands fee claims to the treasury, imports bank statements,
+    /// clears payments that did not match.
+    Treasury,
 }
 
 impl Role {
     /// Every role, in the order the UI lists them.
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Clerk,
         Role::Manager,
         Role::RecordsOffice,
@@ -36,6 +39,7 @@ impl Role {
         Role::StaffCouncil,
         Role::DataProtectionOfficer,
         Role::Admin,
+        Role::Treasury,
     ];
 
     /// The stored, stable text form.
@@ -48,6 +52,7 @@ impl Role {
             Role::StaffCouncil => "staff_council",
             Role::DataProtectionOfficer => "data_protection_officer",
             Role::Admin => "admin",
+            Role::Treasury => "treasury",
         }
     }
 

@@ -205,6 +205,7 @@ impl Application {
                 state,
                 public_url: settings.public_url(),
                 max_upload_bytes: settings.forms.max_upload_bytes.max(1024),
+                fees: settings.fees.to_settings()?,
             },
         ));
         case_jobs.bind(Arc::new(cases::CaseJobs {

@@ -42,6 +42,98 @@ pub struct Settings {
     pub forms: FormsConfig,
     /// Cases.
     pub cases: CasesConfig,
+    /// Fees and payments.
+    pub fees: FeesConfig,
+}
+
+/// `[fees]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeesConfig {
+    /// Payee named on notices and in the GiroCode.
+    pub payee: String,
+    /// IBAN of the treasury's account; empty shows no bank details.
+    pub iban: String,
+    /// BIC (optional).
+    pub bic: String,
+    /// `range`: rathaus numbers claims; `treasury`: the treasury assigns
+    /// the Kassenzeichen through the API.
+    pub reference_source: String,
+    /// Digits every Kassenzeichen of the range starts with.
+    pub reference_prefix: String,
+    /// First number of the range.
+    pub reference_first: i64,
+    /// Last number of the range (its digits give the width).
+    pub reference_last: i64,
+    /// Days from setting the fee to its due date.
+    pub due_days: i64,
+}
+
+impl Default for FeesConfig {
+    fn default() -> Self {
+        FeesConfig {
+            payee: "Stadtkasse Musterstadt".into(),
+            iban: String::new(),
+            bic: String::new(),
+            reference_source: "range".into(),
+            reference_prefix: "5100".into(),
+            reference_first: 1,
+            reference_last: 99_999_999,
+            due_days: 30,
+        }
+    }
+}
+
+impl FeesConfig {
+    /// The fee settings, or what to fix.
+    pub fn to_settings(&self) -> anyhow::Result<cases::fees::FeeSettings> {
+        let iban: String = self.iban.chars().filter(|c| !c.is_whitespace()).collect();
+        if !iban.is_empty()
+            && cases::fees::girocode::payload(&cases::fees::girocode::Transfer {
+                payee: &self.payee,
+                iban: &iban,
+                bic: &self.bic,
+                cents: 1,
+                text: "",
+            })
+            .is_err()
+        {
+            anyhow::bail!(
+                "fees: iban {:?}, bic {:?} or payee {:?} is not valid (IBAN with correct check digits, BIC of 8 or 11 characters, payee of 1 to 70 characters)",
+                self.iban,
+                self.bic,
+                self.payee
+            );
+        }
+        let source = match self.reference_source.as_str() {
+            "treasury" => cases::fees::ReferenceSource::Treasury,
+            "range" => {
+                let p = self.reference_prefix.trim();
+                if p.len() > 10 || !p.chars().all(|c| c.is_ascii_digit()) {
+                    anyhow::bail!("fees.reference_prefix must be up to 10 digits");
+                }
+                if self.reference_first < 0 || self.reference_first > self.reference_last {
+                    anyhow::bail!("fees.reference_first must be between 0 and fees.reference_last");
+                }
+                cases::fees::ReferenceSource::Range {
+                    prefix: p.to_owned(),
+                    first: self.reference_first,
+                    last: self.reference_last,
+                }
+            }
+            other => anyhow::bail!("fees.reference_source is `range` or `treasury`, not {other:?}"),
+        };
+        if !(0..=365).contains(&self.due_days) {
+            anyhow::bail!("fees.due_days must be between 0 and 365");
+        }
+        Ok(cases::fees::FeeSettings {
+            payee: self.payee.trim().to_owned(),
+            iban,
+            bic: self.bic.trim().to_owned(),
+            source,
+            due_days: self.due_days,
+        })
+    }
 }
 
 /// `[cases]`.
@@ -151,6 +243,7 @@ impl Default for Settings {
             jobs: JobsConfig::default(),
             forms: FormsConfig::default(),
             cases: CasesConfig::default(),
+            fees: FeesConfig::default(),
         }
     }
 }
@@ -253,7 +346,8 @@ pub struct Overrides {
 }
 
 /// Top-level keys, for picking configuration out of the environment.
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 14] = [
+    "fees",
     "listen",
     "data_dir",
     "database_url",

@@ -44,7 +44,7 @@ const UNITS: [(&str, &str, &str); 16] = [
 /// The demo service catalogue (exchange format).
 pub const CATALOGUE: &str = include_str!("../../catalogue/demo/musterstadt.json");
 
-const STAFF: [(&str, &str, &str, &[Role], &str); 8] = [
+const STAFF: [(&str, &str, &str, &[Role], &str); 9] = [
     (
         "admin@musterstadt.example",
         "Alex Admin",
@@ -100,6 +100,13 @@ const STAFF: [(&str, &str, &str, &[Role], &str); 8] = [
         "PR",
         &[Role::StaffCouncil],
         "Personalrat",
+    ),
+    (
+        "kasse@musterstadt.example",
+        "Karl Kasse",
+        "20",
+        &[Role::Treasury],
+        "Stadtkasse (Zahlungen, Kontoauszüge)",
     ),
 ];
 
@@ -304,7 +311,7 @@ pub async fn seed(svc: &IdentityService, data_dir: &Path) -> anyhow::Result<bool
     if !config.exists() {
         std::fs::write(
             &config,
-            "# Written by `rathaus serve --demo`: the demo city lets staff log in\n# without a second factor so newcomers can look around at once.\n[identity]\nstaff_totp_required = false\n",
+            "# Written by `rathaus serve --demo`: the demo city lets staff log in\n# without a second factor so newcomers can look around at once.\n[identity]\nstaff_totp_required = false\n\n# A test IBAN (not a real account) so fees show bank details and a GiroCode.\n[fees]\niban = \"DE02120300000000202051\"\n",
         )?;
     }
     Ok(true)

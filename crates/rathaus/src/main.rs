@@ -97,6 +97,23 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Payments of fees.
+    Payments {
+        #[command(subcommand)]
+        command: PaymentsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Read a camt.053 bank statement (001.02 or 001.08) and match its
+    /// credits with the fee claims by Kassenzeichen and amount; what does
+    /// not match is listed for the treasury staff (/arbeit/kasse). The
+    /// same file a second time books nothing.
+    Import {
+        /// The statement (XML).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,7 +125,7 @@ enum TokenCommand {
         name: String,
         /// A scope, repeatable: accounts:read, accounts:write, org:read,
         /// org:write, catalogue:write, submissions:write, submissions:read,
-        /// cases:read, cases:write.
+        /// cases:read, cases:write, payments:read, payments:write.
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// The staff account whose roles the token acts with (e.g. a clerk
@@ -503,6 +520,30 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
             app.serve(listener, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Payments {
+            command: PaymentsCommand::Import { file },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let app = Application::build(settings, Arc::new(SystemClock)).await?;
+            let code = match app
+                .cases
+                .import_statement(&Actor::system("cli"), &bytes)
+                .await
+            {
+                Ok(r) => {
+                    print_import(&r);
+                    ExitCode::SUCCESS
+                }
+                Err(cases::CasesError::Camt(e)) => {
+                    eprintln!("rathaus: {} refused, nothing booked: {e}", file.display());
+                    ExitCode::from(2)
+                }
+                Err(e) => return Err(e.into()),
+            };
+            app.log.flush().await?;
+            Ok(code)
+        }
         Command::Catalogue { command } => {
             let app = Application::build(settings, Arc::new(SystemClock)).await?;
             let system = Actor::system("cli");
@@ -740,4 +781,36 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     }
     app.log.flush().await?;
     Ok(())
+}
+
+/// Prints what a statement import did.
+fn print_import(r: &cases::fees::service::ImportReport) {
+    if let Some(at) = r.duplicate_of {
+        println!(
+            "This file was imported on {} UTC; nothing was booked again.",
+            at.format("%Y-%m-%d %H:%M")
+        );
+        return;
+    }
+    if let Some(s) = &r.statement {
+        println!("{} {} ({})", s.version, s.statements, s.accounts);
+    }
+    println!(
+        "{} credits: {} booked, {} listed for the treasury staff; {} other entries skipped.",
+        r.payments.len(),
+        r.booked,
+        r.listed,
+        r.skipped
+    );
+    for p in r.payments.iter().filter(|p| p.outcome != "booked") {
+        println!(
+            "  {} {} {}.{:02} {} {}",
+            p.outcome,
+            p.booked_on,
+            p.amount_cents / 100,
+            p.amount_cents % 100,
+            p.currency,
+            p.reference.as_deref().unwrap_or("-")
+        );
+    }
 }

@@ -318,6 +318,30 @@ impl TestApp {
         }
     }
 
+    /// A request to the API with a raw body of `content_type` (files such
+    /// as bank statements).
+    pub async fn api_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Page {
+        let req = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body);
+        match req.send().await {
+            Ok(r) => Page::read(r)
+                .await
+                .unwrap_or_else(|e| panic!("API {path}: {e:#}")),
+            Err(e) => panic!("API {path}: {e:#}"),
+        }
+    }
+
     /// Seeds the demo city.
     pub async fn seed_demo(&self) {
         let dir = self.app.settings.data_dir.clone();

@@ -29,6 +29,8 @@ pub struct Viewer {
     pub admin: bool,
     /// Holds the data protection officer role somewhere.
     pub dpo: bool,
+    /// Holds the treasury role somewhere (shows the treasury page).
+    pub treasury: bool,
 }
 
 /// The CSRF token of this browser (set by the CSRF layer).

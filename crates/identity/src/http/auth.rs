@@ -86,6 +86,7 @@ pub async fn session_layer(
                     staff: actor.kind == ActorKind::Staff,
                     admin: actor.has_role_anywhere(Role::Admin),
                     dpo: actor.has_role_anywhere(Role::DataProtectionOfficer),
+                    treasury: actor.has_role_anywhere(Role::Treasury),
                 });
                 req.extensions_mut().insert(Authenticated {
                     actor,

@@ -15,6 +15,7 @@ mod case_work;
 mod cases;
 mod catalogue;
 mod citizens;
+mod fees;
 mod form_versions;
 mod jobs;
 mod mail;
