@@ -46,6 +46,7 @@ pub fn router(svc: Arc<CasesService>) -> OpenApiRouter {
         .routes(routes!(information_request))
         .routes(routes!(own_cases))
         .merge(crate::fees::api::router())
+        .merge(crate::notices::api::router())
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(upload_document))

@@ -33,6 +33,14 @@ impl From<CasesError> for AppError {
             CasesError::NotFound => AppError::NotFound,
             CasesError::NoCaseType(s) => AppError::Conflict(s),
             CasesError::Conflict(s) => AppError::Conflict(s),
+            CasesError::Template(message) => {
+                let mut errors = kernel::FieldErrors::new();
+                errors.add("source", "template_error");
+                AppError::Invalid {
+                    detail: format!("The template cannot be typeset: {message}"),
+                    errors,
+                }
+            }
             CasesError::Camt(e) => {
                 let mut errors = kernel::FieldErrors::new();
                 errors.add("file", e.code);
@@ -91,6 +99,7 @@ pub fn router(pages: Pages) -> Router {
         )
         .merge(crate::portal::router(upload_limit))
         .merge(crate::fees::pages::router())
+        .merge(crate::notices::pages::router())
         .merge(crate::admin::router())
         .with_state(pages)
 }
@@ -223,11 +232,28 @@ struct CasePage {
     /// The fee proposed from the form's rule (amount as typed, purpose)
     /// while the case has no claim.
     fee: Option<(String, String)>,
+    /// How the viewer may sign notices of this case, if at all.
+    signing: Option<crate::notices::domain::Capacity>,
 }
 
 impl CasePage {
     fn euro(&self, cents: &i64) -> String {
         crate::fees::domain::euro(*cents)
+    }
+
+    /// Whether a notice is being prepared (no second one then).
+    fn notice_open(&self) -> bool {
+        self.view
+            .notices
+            .iter()
+            .any(|n| !n.notice.state().is_closed())
+    }
+
+    fn capacity_form(&self, c: &Option<String>) -> &'static str {
+        c.as_deref()
+            .and_then(crate::notices::domain::Capacity::parse)
+            .map(|c| c.form())
+            .unwrap_or("")
     }
 
     fn assignee_name(&self) -> Option<&str> {
@@ -296,7 +322,12 @@ async fn page(
             Some((amount, purpose))
         }
     };
+    let signing = p
+        .cases
+        .signing_capacity(actor, kernel::OrgUnitId(view.case.org_unit_id))
+        .await?;
     Ok(CasePage {
+        signing,
         fee,
         can_request,
         assignable,
@@ -340,6 +371,8 @@ pub(crate) struct WorkForm {
     pub(crate) purpose: String,
     #[serde(default)]
     pub(crate) reason: String,
+    #[serde(default)]
+    pub(crate) decision: String,
 }
 
 /// A date as `2026-12-24` (date inputs) or `24.12.2026` (typed).

@@ -14,6 +14,7 @@ pub mod api;
 pub mod domain;
 pub mod fees;
 pub mod http;
+pub mod notices;
 pub mod portal;
 pub mod service;
 pub mod store;

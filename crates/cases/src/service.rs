@@ -41,6 +41,9 @@ pub enum CasesError {
     /// A bank statement file was refused.
     #[error("{0}")]
     Camt(crate::fees::camt::CamtError),
+    /// A notice template has errors (Typst's messages with their lines).
+    #[error("{0}")]
+    Template(String),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -60,6 +63,12 @@ pub struct CaseSettings {
     pub max_upload_bytes: u64,
     /// Fees: payee, bank details, Kassenzeichen.
     pub fees: crate::fees::FeeSettings,
+    /// Name of the municipality (letterhead).
+    pub city: String,
+    /// The instance key staff's decision keys derive from.
+    pub decision_keys: std::sync::Arc<identity::signing::DecisionKeys>,
+    /// Wakes the job runner after a job was enqueued.
+    pub wake: std::sync::Arc<dyn Fn() + Send + Sync>,
 }
 
 /// The case use cases.
@@ -67,6 +76,7 @@ pub struct CaseSettings {
 pub struct CasesService {
     pub(crate) store: CasesStore,
     pub(crate) fees: crate::fees::store::FeesStore,
+    pub(crate) notices: crate::notices::store::NoticesStore,
     pub(crate) records: Arc<RecordsService>,
     pub(crate) submissions: Arc<forms::submissions::SubmissionService>,
     pub(crate) catalogue: Arc<catalogue::CatalogueService>,
@@ -118,6 +128,7 @@ impl CasesService {
     ) -> Self {
         CasesService {
             fees: crate::fees::store::FeesStore::new(store.db().clone()),
+            notices: crate::notices::store::NoticesStore::new(store.db().clone()),
             store,
             records,
             submissions,
@@ -387,11 +398,13 @@ impl CasesService {
                 async { Ok(self.store.follow_ups(id).await?) },
                 async { Ok(self.store.requests(id).await?) },
                 self.claim_with_payments(id),
+                self.notices_of(&case),
             )
         };
-        let ((), (case_type, documents, timeline, answers, follow_ups, requests, claim)) =
+        let ((), (case_type, documents, timeline, answers, follow_ups, requests, claim, notices)) =
             tokio::try_join!(logged, parts)?;
         Ok(CaseView {
+            notices,
             claim,
             follow_ups,
             requests,
@@ -678,6 +691,8 @@ pub struct CaseView {
     pub deadline_rule: crate::domain::DeadlineRule,
     /// The fee claim and the payments booked to it.
     pub claim: Option<(crate::fees::store::Claim, Vec<crate::fees::store::Payment>)>,
+    /// Notices with their checked signatures.
+    pub notices: Vec<crate::notices::service::NoticeView>,
 }
 
 /// Handles the `submission.received` job the forms context writes with

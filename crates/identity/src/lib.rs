@@ -22,6 +22,7 @@ pub mod mail;
 pub mod password;
 pub mod profile;
 pub mod service;
+pub mod signing;
 pub mod store;
 pub mod totp;
 

@@ -148,10 +148,18 @@ Sehr geehrte Frau #d.name, Ihr Antrag ist bewilligt. Gebühr: #d.fee.
         let pdf = render(&job(LETTER, &data)).expect("renders");
         assert!(pdf.starts_with(b"%PDF-1.7"));
         let text = String::from_utf8_lossy(&pdf);
-        assert!(text.contains("pdfaid:part>2<") || text.contains("pdfaid:part=\"2\""), "PDF/A-2 metadata");
-        assert!(text.contains("pdfaid:conformance>B<") || text.contains("pdfaid:conformance=\"B\""));
+        assert!(
+            text.contains("pdfaid:part>2<") || text.contains("pdfaid:part=\"2\""),
+            "PDF/A-2 metadata"
+        );
+        assert!(
+            text.contains("pdfaid:conformance>B<") || text.contains("pdfaid:conformance=\"B\"")
+        );
         assert!(text.contains("/FontFile"), "fonts are embedded");
-        assert!(text.contains("pdfuaid:part>1<") || text.contains("pdfuaid:part=\"1\""), "PDF/UA-1");
+        assert!(
+            text.contains("pdfuaid:part>1<") || text.contains("pdfuaid:part=\"1\""),
+            "PDF/UA-1"
+        );
         // The same input gives the same bytes (stable id, injected time).
         assert_eq!(render(&job(LETTER, &data)).expect("again"), pdf);
     }
@@ -163,14 +171,23 @@ Sehr geehrte Frau #d.name, Ihr Antrag ist bewilligt. Gebühr: #d.fee.
         match render(&job(broken, &data)) {
             Err(RenderError::Template(errors)) => {
                 assert_eq!(errors.first().and_then(|e| e.0), Some(3), "{errors:?}");
-                assert!(errors.iter().any(|e| e.1.contains("missing_field")), "{errors:?}");
+                assert!(
+                    errors.iter().any(|e| e.1.contains("missing_field")),
+                    "{errors:?}"
+                );
             }
             other => panic!("expected a template error, got {other:?}"),
         }
         let syntax = "#let = (";
-        assert!(matches!(render(&job(syntax, &data)), Err(RenderError::Template(_))));
+        assert!(matches!(
+            render(&job(syntax, &data)),
+            Err(RenderError::Template(_))
+        ));
         // PDF/UA needs a title: said plainly, not a broken file.
         let untitled = "#set text(lang: \"de\")\nHallo";
-        assert!(matches!(render(&job(untitled, &data)), Err(RenderError::Export(_))));
+        assert!(matches!(
+            render(&job(untitled, &data)),
+            Err(RenderError::Export(_))
+        ));
     }
 }

@@ -121,6 +121,11 @@ impl Application {
             records::text::TEXT_JOB,
             text_jobs.clone() as Arc<dyn JobHandler>,
         );
+        let notice_jobs = Arc::new(Deferred::default());
+        handlers.insert(
+            cases::notices::service::NOTICE_JOB,
+            notice_jobs.clone() as Arc<dyn JobHandler>,
+        );
         let jobs = JobRunner::new(db.clone(), clock.clone(), handlers).with_lease(
             chrono::Duration::seconds(settings.jobs.lease_seconds.max(1)),
         );
@@ -193,6 +198,7 @@ impl Application {
                 settings.cases.federal_state
             )
         })?;
+        let notice_wake = jobs.clone();
         let cases = Arc::new(cases::CasesService::new(
             cases::store::CasesStore::new(db.clone()),
             records.clone(),
@@ -206,9 +212,17 @@ impl Application {
                 public_url: settings.public_url(),
                 max_upload_bytes: settings.forms.max_upload_bytes.max(1024),
                 fees: settings.fees.to_settings()?,
+                city: settings.city_name.clone(),
+                decision_keys: Arc::new(identity::signing::DecisionKeys::load_or_create(
+                    &settings.data_dir.join("keys").join("decision.key"),
+                )?),
+                wake: Arc::new(move || notice_wake.wake()),
             },
         ));
         case_jobs.bind(Arc::new(cases::CaseJobs {
+            cases: cases.clone(),
+        }));
+        notice_jobs.bind(Arc::new(cases::notices::service::NoticeJobs {
             cases: cases.clone(),
         }));
         Ok(Application {

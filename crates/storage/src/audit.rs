@@ -119,19 +119,8 @@ impl std::fmt::Debug for AuditKey {
 impl AuditKey {
     /// Loads the key from `path`, creating it (mode 0600) when missing.
     pub fn load_or_create(path: &Path) -> Result<AuditKey, AuditError> {
-        let err = |e: std::io::Error| AuditError::Key(format!("{}: {e}", path.display()));
-        if let Ok(text) = std::fs::read_to_string(path) {
-            let bytes = hex::decode(text.trim()).map_err(|e| AuditError::Key(e.to_string()))?;
-            let seed: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| AuditError::Key("key file must hold 32 bytes as hex".into()))?;
-            return Ok(AuditKey(SigningKey::from_bytes(&seed)));
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        let seed: [u8; 32] = rand::random();
-        write_private(path, hex::encode(seed).as_bytes()).map_err(err)?;
+        let seed = load_or_create_secret(path)
+            .map_err(|e| AuditError::Key(format!("{}: {e}", path.display())))?;
         Ok(AuditKey(SigningKey::from_bytes(&seed)))
     }
 
@@ -143,6 +132,27 @@ impl AuditKey {
     fn public_hex(&self) -> String {
         hex::encode(self.0.verifying_key().to_bytes())
     }
+}
+
+/// A 32-byte secret kept as hex in the file at `path`, created (mode 0600,
+/// synced) when missing: instance keys in the data directory.
+pub fn load_or_create_secret(path: &Path) -> std::io::Result<[u8; 32]> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let bytes = hex::decode(text.trim())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        return bytes.try_into().map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "key file must hold 32 bytes as hex",
+            )
+        });
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let seed: [u8; 32] = rand::random();
+    write_private(path, hex::encode(seed).as_bytes())?;
+    Ok(seed)
 }
 
 #[cfg(unix)]

@@ -19,6 +19,7 @@ mod fees;
 mod form_versions;
 mod jobs;
 mod mail;
+mod notices;
 mod records;
 mod search;
 mod shell;
