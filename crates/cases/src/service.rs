@@ -69,6 +69,8 @@ pub struct CaseSettings {
     pub decision_keys: std::sync::Arc<identity::signing::DecisionKeys>,
     /// Wakes the job runner after a job was enqueued.
     pub wake: std::sync::Arc<dyn Fn() + Send + Sync>,
+    /// Applies the external (PAdES) signature to final notices.
+    pub sealer: std::sync::Arc<dyn pdf::seal::Sealer>,
 }
 
 /// The case use cases.

@@ -217,6 +217,9 @@ impl Application {
                     &settings.data_dir.join("keys").join("decision.key"),
                 )?),
                 wake: Arc::new(move || notice_wake.wake()),
+                sealer: settings
+                    .signing
+                    .sealer(&settings.data_dir, &settings.city_name)?,
             },
         ));
         case_jobs.bind(Arc::new(cases::CaseJobs {

@@ -44,6 +44,73 @@ pub struct Settings {
     pub cases: CasesConfig,
     /// Fees and payments.
     pub fees: FeesConfig,
+    /// The external signature of notices.
+    pub signing: SigningConfig,
+}
+
+/// `[signing]`.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SigningConfig {
+    /// `test`: a seal certificate from a test CA rathaus makes itself (not
+    /// qualified); `p12`: the seal certificate and key in `p12_file`.
+    pub seal: String,
+    /// The PKCS#12 file of the seal (`seal = "p12"`).
+    pub p12_file: String,
+    /// Its password (redacted in Debug).
+    pub p12_password: String,
+    /// Whether that certificate is a qualified seal (shown on cases).
+    pub qualified: bool,
+}
+
+impl Default for SigningConfig {
+    fn default() -> Self {
+        SigningConfig {
+            seal: "test".into(),
+            p12_file: String::new(),
+            p12_password: String::new(),
+            qualified: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for SigningConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningConfig")
+            .field("seal", &self.seal)
+            .field("p12_file", &self.p12_file)
+            .field(
+                "p12_password",
+                &if self.p12_password.is_empty() {
+                    ""
+                } else {
+                    "[redacted]"
+                },
+            )
+            .field("qualified", &self.qualified)
+            .finish()
+    }
+}
+
+impl SigningConfig {
+    /// The sealer this configuration names, or what to fix.
+    pub fn sealer(
+        &self,
+        data_dir: &Path,
+        city: &str,
+    ) -> anyhow::Result<std::sync::Arc<dyn pdf::seal::Sealer>> {
+        let seal = match self.seal.as_str() {
+            "test" => pdf::seal::LocalSeal::load_or_create_test(&data_dir.join("keys"), city)?,
+            "p12" => {
+                let bytes = std::fs::read(&self.p12_file).map_err(|e| {
+                    anyhow::anyhow!("signing.p12_file {:?} cannot be read: {e}", self.p12_file)
+                })?;
+                pdf::seal::LocalSeal::from_p12(bytes, &self.p12_password, self.qualified)?
+            }
+            other => anyhow::bail!("signing.seal is `test` or `p12`, not {other:?}"),
+        };
+        Ok(std::sync::Arc::new(seal))
+    }
 }
 
 /// `[fees]`.
@@ -244,6 +311,7 @@ impl Default for Settings {
             forms: FormsConfig::default(),
             cases: CasesConfig::default(),
             fees: FeesConfig::default(),
+            signing: SigningConfig::default(),
         }
     }
 }
@@ -327,6 +395,8 @@ impl std::fmt::Debug for Settings {
             .field("jobs", &self.jobs)
             .field("forms", &self.forms)
             .field("cases", &self.cases)
+            .field("fees", &self.fees)
+            .field("signing", &self.signing)
             .finish()
     }
 }
@@ -346,8 +416,9 @@ pub struct Overrides {
 }
 
 /// Top-level keys, for picking configuration out of the environment.
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "fees",
+    "signing",
     "listen",
     "data_dir",
     "database_url",
@@ -435,6 +506,7 @@ mod tests {
     fn secrets_are_redacted_in_debug_output() {
         let mut s = Settings::default();
         s.mail.smtp_password = "geheim".into();
+        s.signing.p12_password = "geheim".into();
         s.database_url = "postgres://app:geheim@db/rathaus".into();
         let text = format!("{s:?}");
         assert!(!text.contains("geheim"), "{text}");

@@ -517,6 +517,12 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
                     settings.data_dir.display()
                 );
             }
+            if settings.signing.seal == "test" {
+                println!(
+                    "Notices are sealed with a TEST seal from a test CA in {}/keys: it is NOT qualified (set [signing] seal = \"p12\" with the authority's seal certificate).",
+                    settings.data_dir.display()
+                );
+            }
             app.serve(listener, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }

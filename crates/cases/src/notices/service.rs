@@ -34,6 +34,11 @@ pub struct NoticeView {
     /// Its decision signatures, each with whether it verifies against the
     /// version's current content.
     pub signatures: Vec<(DecisionSignature, bool)>,
+    /// The external signatures of the final version: (signer, valid and
+    /// the document unchanged since).
+    pub seals: Vec<(String, bool)>,
+    /// Whether the seal in use is qualified.
+    pub qualified: bool,
 }
 
 fn invalid(field: &str, code: &str) -> CasesError {
@@ -429,7 +434,27 @@ impl CasesService {
                 let valid = self.verify_signature(case, &s).await;
                 signatures.push((s, valid));
             }
-            out.push(NoticeView { notice, signatures });
+            let mut seals = Vec::new();
+            if let Some(v) = notice.final_version_id
+                && let Ok((_, bytes)) = self
+                    .records
+                    .content_in_file(RecordFileId(case.file_id), kernel::DocumentVersionId(v))
+                    .await
+            {
+                seals = tokio::task::spawn_blocking(move || pdf::seal::check(&bytes))
+                    .await
+                    .map_err(|e| CasesError::Internal(e.to_string()))?
+                    .unwrap_or_default();
+                if seals.is_empty() {
+                    seals.push((String::new(), false));
+                }
+            }
+            out.push(NoticeView {
+                notice,
+                signatures,
+                seals,
+                qualified: self.settings.sealer.qualified(),
+            });
         }
         Ok(out)
     }
@@ -493,13 +518,26 @@ impl CasesService {
             .map_err(|e| retry(&e))?;
         let at = self.clock.now();
         let ident = n.id.to_string();
+        let sealer = self.settings.sealer.clone();
+        let reason = format!("Bescheid {}", case.reference);
+        // The final version carries the external signature; a seal that
+        // fails leaves the notice failed with the reason, like a template
+        // error.
         let rendered = tokio::task::spawn_blocking(move || {
-            pdf::render(&pdf::Job {
+            let pdf = pdf::render(&pdf::Job {
                 template: &template,
                 data: &data,
                 ident: &ident,
                 at,
             })
+            .map_err(|e| e.to_string())?;
+            if final_ {
+                sealer.seal(&pdf, &reason, at).map_err(|e| {
+                    format!("Das elektronische Siegel konnte nicht angebracht werden: {e}")
+                })
+            } else {
+                Ok(pdf)
+            }
         })
         .await
         .map_err(|e| retry(&e))?;
@@ -509,8 +547,8 @@ impl CasesService {
         let detail = match rendered {
             Err(e) => {
                 n.state = NoticeState::Failed.as_str().into();
-                n.error = Some(e.to_string());
-                "Bescheid konnte nicht erstellt werden: die Vorlage hat Fehler".to_owned()
+                n.error = Some(e);
+                "Bescheid konnte nicht erstellt werden".to_owned()
             }
             Ok(bytes) => {
                 let name = format!("Bescheid-{}.pdf", case.reference.replace(['/', ' '], "-"));

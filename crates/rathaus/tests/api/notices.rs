@@ -45,6 +45,22 @@ async fn notice_row(
         "SELECT id, state, draft_version_id, final_version_id, error FROM cases_notice WHERE case_id = $1 ORDER BY created_at DESC LIMIT 1").bind(case).fetch_one(pool).await).expect("notice")
 }
 
+/// What poppler's pdfsig says about a PDF's signatures.
+fn pdfsig(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("s.pdf");
+    std::fs::write(&path, bytes).expect("write");
+    let out = std::process::Command::new("pdfsig")
+        .arg(&path)
+        .output()
+        .expect("pdfsig (poppler-utils) is installed");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// The text of a PDF (poppler's pdftotext).
 fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().expect("tmp");
@@ -188,7 +204,23 @@ async fn a_notice_is_signed_only_with_authority_and_names_the_signer_and_the_for
     app.run_jobs().await;
     let (_, state, _, final_version, _) = notice_row(&app, id).await;
     assert_eq!(state, "final");
-    let final_text = pdf_text(&version_bytes(&app, id, final_version.expect("final")).await);
+    let final_pdf = version_bytes(&app, id, final_version.expect("final")).await;
+    let final_text = pdf_text(&final_pdf);
+    // The external PAdES signature, checked by poppler; one changed byte
+    // inside the signed range breaks it.
+    let report = pdfsig(&final_pdf);
+    assert!(report.contains("Signature is Valid"), "{report}");
+    assert!(
+        report.contains("ETSI.CAdES.detached") || report.contains("PAdES"),
+        "{report}"
+    );
+    // A byte of the binary-marker comment on the second line: inside the
+    // first signed range, and the file still parses.
+    let mut changed = final_pdf.clone();
+    assert_eq!(&changed[..9], b"%PDF-1.7\n");
+    changed[11] ^= 0x01;
+    let broken = pdfsig(&changed);
+    assert!(!broken.contains("Signature is Valid"), "{broken}");
     assert!(final_text.contains("Im Auftrag"), "{final_text}");
     assert!(
         final_text.contains("leitung-bescheid"),

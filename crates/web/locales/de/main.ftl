@@ -721,3 +721,5 @@ err-template_error = Die Vorlage lässt sich nicht setzen.
 err-account_unknown = Ein Beschäftigtenkonto mit dieser Adresse gibt es nicht.
 notice-template-save = Vorlage speichern
 notice-template-saved = Die Vorlage wurde gespeichert.
+notice-seal = Elektronisches Siegel (PAdES) von
+notice-seal-test = Test-Siegel, nicht qualifiziert

@@ -721,3 +721,5 @@ err-template_error = The template cannot be typeset.
 err-account_unknown = There is no staff account with this address.
 notice-template-save = Save template
 notice-template-saved = The template was saved.
+notice-seal = Electronic seal (PAdES) by
+notice-seal-test = test seal, not qualified
