@@ -234,6 +234,8 @@ struct CasePage {
     fee: Option<(String, String)>,
     /// How the viewer may sign notices of this case, if at all.
     signing: Option<crate::notices::domain::Capacity>,
+    /// Whether the applicant can receive notices by retrieval.
+    portal: bool,
 }
 
 impl CasePage {
@@ -326,7 +328,9 @@ async fn page(
         .cases
         .signing_capacity(actor, kernel::OrgUnitId(view.case.org_unit_id))
         .await?;
+    let portal = p.cases.portal_possible(&view.case).await?;
     Ok(CasePage {
+        portal,
         signing,
         fee,
         can_request,

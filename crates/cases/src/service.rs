@@ -83,6 +83,7 @@ pub struct CasesService {
     pub(crate) submissions: Arc<forms::submissions::SubmissionService>,
     pub(crate) catalogue: Arc<catalogue::CatalogueService>,
     pub(crate) identity: Arc<identity::IdentityService>,
+    pub(crate) mailbox: Arc<mailbox::MailboxService>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) log: AccessLog,
     pub(crate) settings: CaseSettings,
@@ -124,6 +125,7 @@ impl CasesService {
         submissions: Arc<forms::submissions::SubmissionService>,
         catalogue: Arc<catalogue::CatalogueService>,
         identity: Arc<identity::IdentityService>,
+        mailbox: Arc<mailbox::MailboxService>,
         clock: Arc<dyn Clock>,
         log: AccessLog,
         settings: CaseSettings,
@@ -136,6 +138,7 @@ impl CasesService {
             submissions,
             catalogue,
             identity,
+            mailbox,
             clock,
             log,
             settings,
@@ -670,7 +673,9 @@ pub struct CitizenCase {
 }
 
 /// Timeline entries the applicant sees.
-const PUBLIC_KINDS: &[&str] = &["received", "status", "request", "answer", "fee", "payment"];
+const PUBLIC_KINDS: &[&str] = &[
+    "received", "status", "request", "answer", "fee", "payment", "delivery",
+];
 
 /// A case as its page shows it.
 #[derive(Debug, Clone)]

@@ -51,6 +51,8 @@ pub struct Application {
     pub records: Arc<records::RecordsService>,
     /// Case types and cases.
     pub cases: Arc<cases::CasesService>,
+    /// The citizens' mailbox.
+    pub mailbox: Arc<mailbox::MailboxService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -126,6 +128,16 @@ impl Application {
             cases::notices::service::NOTICE_JOB,
             notice_jobs.clone() as Arc<dyn JobHandler>,
         );
+        let deliver_jobs = Arc::new(Deferred::default());
+        handlers.insert(
+            mailbox::service::DELIVER_JOB,
+            deliver_jobs.clone() as Arc<dyn JobHandler>,
+        );
+        let delivery_events = Arc::new(Deferred::default());
+        handlers.insert(
+            mailbox::service::EVENT_JOB,
+            delivery_events.clone() as Arc<dyn JobHandler>,
+        );
         let jobs = JobRunner::new(db.clone(), clock.clone(), handlers).with_lease(
             chrono::Duration::seconds(settings.jobs.lease_seconds.max(1)),
         );
@@ -199,12 +211,28 @@ impl Application {
             )
         })?;
         let notice_wake = jobs.clone();
+        let mailbox = Arc::new(mailbox::MailboxService::new(
+            mailbox::store::MailboxStore::new(db.clone()),
+            identity.clone(),
+            blobs.clone(),
+            clock.clone(),
+            log.clone(),
+            mailbox::service::MailboxSettings {
+                public_url: settings.public_url(),
+                city: settings.city_name.clone(),
+                rules: settings.mailbox.rules(),
+            },
+        ));
+        deliver_jobs.bind(Arc::new(mailbox::service::DeliverJobs {
+            mailbox: mailbox.clone(),
+        }));
         let cases = Arc::new(cases::CasesService::new(
             cases::store::CasesStore::new(db.clone()),
             records.clone(),
             submissions.clone(),
             catalogue.clone(),
             identity.clone(),
+            mailbox.clone(),
             clock.clone(),
             log.clone(),
             cases::CaseSettings {
@@ -228,8 +256,12 @@ impl Application {
         notice_jobs.bind(Arc::new(cases::notices::service::NoticeJobs {
             cases: cases.clone(),
         }));
+        delivery_events.bind(Arc::new(cases::notices::service::DeliveryEventJobs {
+            cases: cases.clone(),
+        }));
         Ok(Application {
             cases,
+            mailbox,
             records,
             submissions,
             forms,
@@ -253,6 +285,7 @@ impl Application {
             .merge(forms::api::submissions_router(self.submissions.clone()))
             .merge(records::api::router(self.records.clone()))
             .merge(cases::api::router(self.cases.clone()))
+            .merge(mailbox::api::router(self.mailbox.clone()))
             .merge(ops::api_router(self.clone()))
             .split_for_parts();
         let mut doc = ApiDoc::openapi();
@@ -280,6 +313,7 @@ impl Application {
                 submissions: self.submissions.clone(),
                 catalogue: self.catalogue.clone(),
             }))
+            .merge(mailbox::pages::router(self.mailbox.clone()))
             .merge(ops::router(self.clone()))
             .merge(api)
             .route(
@@ -339,6 +373,7 @@ impl Application {
         // start), as the privacy notice promises.
         let housekeeping = {
             let subs = self.submissions.clone();
+            let mailbox = self.mailbox.clone();
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -349,6 +384,13 @@ impl Application {
                                 Ok(0) => {}
                                 Ok(n) => tracing::info!(deleted = n, "expired drafts deleted"),
                                 Err(e) => tracing::warn!(error = %e, "deleting expired drafts failed"),
+                            }
+                            // Portal deliveries not retrieved in time lapse
+                            // (§ 41 (2a) VwVfG); their cases are told.
+                            match mailbox.sweep().await {
+                                Ok(0) => {}
+                                Ok(n) => tracing::info!(lapsed = n, "unretrieved deliveries lapsed"),
+                                Err(e) => tracing::warn!(error = %e, "checking deliveries failed"),
                             }
                         }
                         _ = rx.changed() => break,

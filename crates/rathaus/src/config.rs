@@ -46,6 +46,45 @@ pub struct Settings {
     pub fees: FeesConfig,
     /// The external signature of notices.
     pub signing: SigningConfig,
+    /// Delivery of notices.
+    pub mailbox: MailboxConfig,
+}
+
+/// `[mailbox]`: the legal rules of delivery (docs/delivery.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailboxConfig {
+    /// Days after the e-mail within which a notice must be retrieved from
+    /// the portal (§ 41 (2a) sentence 4 VwVfG: 10).
+    pub retrieval_days: u64,
+    /// Days after the first retrieval until it counts as notified (§ 41
+    /// (2a) sentence 2 VwVfG: 1, the day after).
+    pub after_retrieval_days: u64,
+    /// Days after posting until a letter counts as notified (§ 41 (2)
+    /// VwVfG since 2025: 4; some Länder and § 122 AO differ).
+    pub post_days: u64,
+}
+
+impl Default for MailboxConfig {
+    fn default() -> Self {
+        let r = mailbox::DeliveryRules::default();
+        MailboxConfig {
+            retrieval_days: r.retrieval_days,
+            after_retrieval_days: r.after_retrieval_days,
+            post_days: r.post_days,
+        }
+    }
+}
+
+impl MailboxConfig {
+    /// The rules.
+    pub fn rules(&self) -> mailbox::DeliveryRules {
+        mailbox::DeliveryRules {
+            retrieval_days: self.retrieval_days.clamp(1, 365),
+            after_retrieval_days: self.after_retrieval_days.min(30),
+            post_days: self.post_days.min(30),
+        }
+    }
 }
 
 /// `[signing]`.
@@ -312,6 +351,7 @@ impl Default for Settings {
             cases: CasesConfig::default(),
             fees: FeesConfig::default(),
             signing: SigningConfig::default(),
+            mailbox: MailboxConfig::default(),
         }
     }
 }
@@ -397,6 +437,7 @@ impl std::fmt::Debug for Settings {
             .field("cases", &self.cases)
             .field("fees", &self.fees)
             .field("signing", &self.signing)
+            .field("mailbox", &self.mailbox)
             .finish()
     }
 }
@@ -416,7 +457,8 @@ pub struct Overrides {
 }
 
 /// Top-level keys, for picking configuration out of the environment.
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 16] = [
+    "mailbox",
     "fees",
     "signing",
     "listen",

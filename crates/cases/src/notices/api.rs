@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<Arc<CasesService>> {
         .routes(routes!(list, start))
         .routes(routes!(sign))
         .routes(routes!(retry))
+        .routes(routes!(deliver))
         .routes(routes!(set_template))
         .routes(routes!(authorities, grant))
         .routes(routes!(revoke))
@@ -128,6 +129,47 @@ async fn retry(
 ) -> Result<ApiJson<Notice>, AppError> {
     Ok(ApiJson(
         svc.retry_notice(&actor, id(&case)?, uuid(&notice)?).await?,
+    ))
+}
+
+/// How to deliver.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryRequest {
+    /// `portal` (retrieval, only with the applicant's consent) or `post`.
+    pub channel: String,
+}
+
+/// The order of a delivery.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeliveryOrdered {
+    /// The delivery's id (it appears in the case once made).
+    pub delivery_id: Uuid,
+}
+
+/// Deliver a finally signed notice (again only after a delivery lapsed).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notices/{notice}/deliver", tag = "notices",
+    params(("id" = String, Path, description = "Case id"), ("notice" = String, Path, description = "Notice id")), request_body = DeliveryRequest,
+    responses((status = 202, body = DeliveryOrdered), (status = 400, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+async fn deliver(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path((case, notice)): Path<(String, String)>,
+    ApiJson(r): ApiJson<DeliveryRequest>,
+) -> Result<(StatusCode, ApiJson<DeliveryOrdered>), AppError> {
+    let channel = mailbox::Channel::parse(&r.channel).ok_or_else(|| {
+        bad(
+            "channel",
+            "channel_unknown",
+            "channel is `portal` or `post`.",
+        )
+    })?;
+    let delivery_id = svc
+        .deliver_notice(&actor, id(&case)?, uuid(&notice)?, channel)
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        ApiJson(DeliveryOrdered { delivery_id }),
     ))
 }
 

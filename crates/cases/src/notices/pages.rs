@@ -30,6 +30,10 @@ pub fn router() -> Router<Pages> {
             post(retry),
         )
         .route(
+            "/arbeit/vorgaenge/{id}/bescheid/{notice}/bekanntgeben",
+            post(deliver),
+        )
+        .route(
             "/arbeit/admin/vorgangsarten/{service}/bescheid",
             get(template_page).post(save_template),
         )
@@ -80,6 +84,41 @@ async fn retry(
     let notice = Uuid::parse_str(&notice).map_err(|_| AppError::NotFound)?;
     p.cases.retry_notice(&actor, id, notice).await?;
     Ok(Redirect::to(&format!("/arbeit/vorgaenge/{id}#bescheid")).into_response())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct DeliverForm {
+    #[serde(default)]
+    channel: String,
+}
+
+async fn deliver(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path((id, notice)): Path<(String, String)>,
+    web::CsrfForm(form): web::CsrfForm<DeliverForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    let notice = Uuid::parse_str(&notice).map_err(|_| AppError::NotFound)?;
+    let result = match mailbox::Channel::parse(&form.channel) {
+        Some(c) => p.cases.deliver_notice(&actor, id, notice, c).await,
+        None => {
+            let mut e = FieldErrors::new();
+            e.add("channel", "required");
+            Err(CasesError::Invalid(e))
+        }
+    };
+    on_page(
+        &p,
+        ctx,
+        &actor,
+        id,
+        WorkForm::default(),
+        "#bescheid",
+        result,
+    )
+    .await
 }
 
 fn admin(actor: &kernel::Actor) -> Result<(), AppError> {

@@ -39,6 +39,27 @@ pub struct NoticeView {
     pub seals: Vec<(String, bool)>,
     /// Whether the seal in use is qualified.
     pub qualified: bool,
+    /// Its deliveries, oldest first.
+    pub deliveries: Vec<mailbox::store::Delivery>,
+}
+
+impl NoticeView {
+    /// Whether it may be delivered (again): final, and no delivery is
+    /// waiting or done (a lapsed one needs another).
+    pub fn deliverable(&self) -> bool {
+        self.notice.state() == NoticeState::Final
+            && self
+                .deliveries
+                .iter()
+                .all(|d| d.state() == mailbox::DeliveryState::Lapsed)
+    }
+
+    /// Whether the last delivery lapsed (the clerk must act).
+    pub fn lapsed(&self) -> bool {
+        self.deliveries
+            .last()
+            .is_some_and(|d| d.state() == mailbox::DeliveryState::Lapsed)
+    }
 }
 
 fn invalid(field: &str, code: &str) -> CasesError {
@@ -449,11 +470,20 @@ impl CasesService {
                     seals.push((String::new(), false));
                 }
             }
+            let deliveries = self
+                .mailbox
+                .of_case(case.id)
+                .await
+                .map_err(|e| CasesError::Internal(e.to_string()))?
+                .into_iter()
+                .filter(|d| d.notice_id == notice.id)
+                .collect();
             out.push(NoticeView {
                 notice,
                 signatures,
                 seals,
                 qualified: self.settings.sealer.qualified(),
+                deliveries,
             });
         }
         Ok(out)
@@ -673,6 +703,108 @@ impl CasesService {
         }))
     }
 
+    /// Whether the applicant of a case can receive notices by retrieval
+    /// from the portal: an account and the consent in force.
+    pub async fn portal_possible(&self, case: &crate::store::Case) -> Result<bool, CasesError> {
+        let applicant = self
+            .submissions
+            .applicant_of_case(SubmissionId(case.submission_id))
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        match applicant.account {
+            None => Ok(false),
+            Some(a) => self
+                .mailbox
+                .may_use_portal(a)
+                .await
+                .map_err(|e| CasesError::Internal(e.to_string())),
+        }
+    }
+
+    /// Orders the delivery of a final notice by `channel`; by retrieval only
+    /// to an applicant with an account who consented. Again only after a
+    /// delivery lapsed.
+    pub async fn deliver_notice(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        notice: Uuid,
+        channel: mailbox::Channel,
+    ) -> Result<Uuid, CasesError> {
+        let (case, n) = self.notice_of(actor, id, notice).await?;
+        let final_version = match (n.state(), n.final_version_id) {
+            (NoticeState::Final, Some(v)) => v,
+            _ => {
+                return Err(CasesError::Conflict(
+                    "Only a finally signed notice can be delivered.".into(),
+                ));
+            }
+        };
+        let earlier = self
+            .mailbox
+            .of_case(case.id)
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        if earlier
+            .iter()
+            .filter(|d| d.notice_id == n.id)
+            .any(|d| d.state() != mailbox::DeliveryState::Lapsed)
+        {
+            return Err(CasesError::Conflict(
+                "The notice is being delivered or was delivered.".into(),
+            ));
+        }
+        let applicant = self
+            .submissions
+            .applicant_of_case(SubmissionId(case.submission_id))
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        if channel == mailbox::Channel::Portal && !self.portal_possible(&case).await? {
+            return Err(invalid("channel", "portal_not_possible"));
+        }
+        let (version, _) = self
+            .records
+            .content_in_file(
+                RecordFileId(case.file_id),
+                kernel::DocumentVersionId(final_version),
+            )
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
+        let order = mailbox::service::DeliveryOrder {
+            id: Uuid::now_v7(),
+            case_id: case.id,
+            notice_id: n.id,
+            account_id: applicant
+                .account
+                .map(|a| a.0)
+                .filter(|_| channel == mailbox::Channel::Portal),
+            channel: channel.as_str().into(),
+            title: "Bescheid".into(),
+            file_name: version.file_name.clone(),
+            media_type: version.media_type.clone(),
+            sha256: version.sha256.clone(),
+            by: actor.audit_label(),
+        };
+        let mut tx = self.store.db().begin().await?;
+        mailbox::MailboxService::order_in(&mut tx, self.clock.as_ref(), &order).await?;
+        let how = match channel {
+            mailbox::Channel::Portal => "zum Abruf im Postfach",
+            mailbox::Channel::Post => "per Post",
+        };
+        self.timeline_in(
+            &mut tx,
+            &actor.audit_label(),
+            CaseId(case.id),
+            "notice",
+            &format!("Bekanntgabe {how} veranlasst"),
+        )
+        .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        (self.settings.wake)();
+        Ok(order.id)
+    }
+
     /// Every grant of signing authority (admins).
     pub async fn authorities(&self, actor: &Actor) -> Result<Vec<Authority>, CasesError> {
         if !actor.has_role_anywhere(Role::Admin) {
@@ -777,5 +909,35 @@ impl JobHandler for NoticeJobs {
             .and_then(|s| Uuid::parse_str(s).ok())
             .ok_or_else(|| JobError::Permanent("payload without notice_id".into()))?;
         self.cases.render_notice(id).await
+    }
+}
+
+/// Handles `mailbox.event`: what happened to a delivery goes into the
+/// case's timeline (the citizen sees it too).
+pub struct DeliveryEventJobs {
+    /// The cases service.
+    pub cases: std::sync::Arc<CasesService>,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for DeliveryEventJobs {
+    async fn run(&self, payload: Value) -> Result<(), JobError> {
+        let e = mailbox::service::event_of(&payload)
+            .ok_or_else(|| JobError::Permanent("bad delivery event".into()))?;
+        let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
+        let mut tx = self.cases.store.db().begin().await.map_err(|e| retry(&e))?;
+        self.cases
+            .timeline_in(
+                &mut tx,
+                "system:mailbox",
+                CaseId(e.case_id),
+                "delivery",
+                &e.detail,
+            )
+            .await
+            .map_err(|e| retry(&e))?;
+        tx.commit().await.map_err(|e| retry(&e))?;
+        self.cases.log.nudge();
+        Ok(())
     }
 }
