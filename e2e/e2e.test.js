@@ -947,6 +947,127 @@ describe('rathaus end to end', () => {
     }),
   );
 
+  /** Reloads `p` until `selector` is on the page (jobs run in the background). */
+  async function waitFor(page, p, selector, what) {
+    for (let i = 0; i < 60; i++) {
+      await goto(page, p);
+      if ((await page.locator(selector).count()) > 0) return;
+      await delay(500);
+    }
+    assert.fail(`${what}: ${selector} did not appear on ${p}. Page text: ${await mainText(page)}`);
+  }
+
+  test(
+    'notice and fee (desktop head of unit, phone citizen, treasury): fee, notice signed and sealed, retrieved from the mailbox, GiroCode, camt.053 payment booked',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('notice-fee', DESKTOP, false, async (page) => {
+      const reference = references['erika.mustermann@example.org'];
+      assert.ok(reference, 'the phone application journey ran before and left its reference');
+
+      // The citizen consents to receiving notices in her portal mailbox.
+      const phone = await newPage(PHONE, { label: 'notice-fee-citizen', checkOverflow: true });
+      try {
+        await goto(phone, '/anmelden');
+        await phone.fill('#email', 'erika.mustermann@example.org');
+        await phone.fill('#password', DEMO_PASSWORD);
+        await submit(phone);
+        await goto(phone, '/konto/postfach');
+        await checkPage(phone);
+        await submit(phone, '#consent-give');
+        await expectPath(phone, '/konto/postfach');
+        assert.equal(await phone.locator('#consent-revoke').count(), 1, 'the consent is recorded');
+        await checkPage(phone);
+
+        // The head of the Bürgeramt (signing authority "Leitung") sets the fee.
+        await staffFirstLogin(page, 'leitung.buergeramt@musterstadt.example');
+        await goto(page, '/arbeit/vorgaenge');
+        const row = page.locator('#queue tr', { hasText: reference });
+        assert.equal(await row.count(), 1, `the case of ${reference} is listed`);
+        await navigate(page, () => row.locator('a').first().click());
+        const casePath = new URL(page.url()).pathname;
+        await checkPage(page);
+        const proposed = await page.inputValue('#amount');
+        assert.match(proposed, /^\d+,\d\d$/, 'the fee rule proposes the amount');
+        await page.fill('#amount', 'dreißig');
+        const wrongFee = await submit(page, '#set-fee');
+        assert.equal(wrongFee.status(), 422);
+        await checkPage(page);
+        await page.fill('#amount', proposed);
+        await submit(page, '#set-fee');
+        const kassenzeichen = clean(await page.textContent('#fee-reference'));
+        assert.match(kassenzeichen, /^5100\d{9}$/);
+        await checkPage(page);
+
+        // The notice: decision, draft typeset by a job, signed, sealed.
+        await page.fill('#decision', 'Ihrem Antrag auf einen Bewohnerparkausweis wird entsprochen.\n\nBegründung: Sie wohnen in der Parkzone.');
+        await submit(page, '#start-notice');
+        await waitFor(page, casePath, '#sign-notice', 'the draft');
+        await checkPage(page);
+        await submit(page, '#sign-notice');
+        await waitFor(page, casePath, '#deliver-notice', 'the final, sealed notice');
+        assert.match(clean(await page.textContent('main')), /Test-Siegel, nicht qualifiziert/);
+        await checkPage(page);
+        await page.check('#channel-portal');
+        await submit(page, '#deliver-notice');
+        await waitFor(page, casePath, '.rh-deliveries', 'the delivery');
+        await checkPage(page);
+
+        // The e-mail only says that something is waiting; she retrieves it.
+        const escaped = server.baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        await waitForMailLink('erika.mustermann@example.org', new RegExp(`${escaped}/konto/postfach`));
+        await goto(phone, '/konto/postfach');
+        await checkPage(phone);
+        const href = await phone.getAttribute('.rh-download', 'href');
+        const pdf = await phone.request.get(url(href));
+        assert.equal(pdf.status(), 200);
+        assert.equal((await pdf.body()).subarray(0, 5).toString('latin1'), '%PDF-');
+        await goto(phone, '/konto/postfach');
+        assert.match(clean(await phone.textContent('main')), /Bekannt gegeben am/);
+        await checkPage(phone);
+
+        // The fee with IBAN, Kassenzeichen and GiroCode in her account.
+        await goto(phone, '/konto/vorgaenge');
+        assert.match(clean(await phone.textContent('.rh-fee-reference')), new RegExp(kassenzeichen));
+        const qr = await phone.getAttribute('.rh-girocode img', 'src');
+        const svg = await phone.request.get(url(qr));
+        assert.equal(svg.status(), 200);
+        assert.match(svg.headers()['content-type'], /image\/svg\+xml/);
+        await checkPage(phone);
+
+        // The treasury imports the bank statement with her payment.
+        const treasury = await newPage(DESKTOP, { label: 'notice-fee-treasury', checkOverflow: false });
+        try {
+          await staffFirstLogin(treasury, 'kasse@musterstadt.example');
+          await goto(treasury, '/arbeit/kasse');
+          await checkPage(treasury);
+          const amount = proposed.replace(',', '.');
+          const camt = `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>E2E-1</MsgId><CreDtTm>2026-12-01T06:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>E2E-1-1</Id><CreDtTm>2026-12-01T06:00:00</CreDtTm><Acct><Id><IBAN>DE02120300000000202051</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">${amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-12-01</Dt></BookgDt><AcctSvcrRef>E2E-REF-1</AcctSvcrRef>
+<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Erika Mustermann</Nm></Dbtr></RltdPties><RmtInf><Ustrd>KZ ${kassenzeichen}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>`;
+          await treasury.setInputFiles('#file', { name: 'auszug.xml', mimeType: 'application/xml', buffer: Buffer.from(camt) });
+          await submit(treasury, '#import');
+          assert.equal(clean(await treasury.textContent('#import-booked')), '1', 'the payment is booked');
+          await checkPage(treasury);
+          const { problems } = pageOptions.get(treasury);
+          assert.deepEqual(problems, [], formatProblems(problems));
+        } finally {
+          await treasury.context().close();
+        }
+        await goto(phone, '/konto/vorgaenge');
+        assert.match(clean(await phone.textContent('main')), /Die Gebühr ist bezahlt/);
+        await checkPage(phone);
+        const { problems } = pageOptions.get(phone);
+        assert.deepEqual(problems, [], formatProblems(problems));
+      } finally {
+        await phone.context().close();
+      }
+    }),
+  );
+
   test(
     'error page (404) and language switch',
     { timeout: TEST_TIMEOUT_MS },

@@ -219,6 +219,7 @@ const CASE_FILING: [(&str, &str); 10] = [
 pub async fn seed_case_types(
     cases: &cases::CasesService,
     catalogue: &catalogue::CatalogueService,
+    identity: &IdentityService,
 ) -> anyhow::Result<usize> {
     let system = Actor::system("demo");
     let mut defined = 0;
@@ -237,8 +238,33 @@ pub async fn seed_case_types(
             .map_err(|e| anyhow::anyhow!("demo case type {slug}: {e}"))?;
         defined += 1;
     }
+    // The heads of the Bürgeramt and the Bauamt sign their units' notices.
+    let units = identity.org_units(&system).await?;
+    for (email, code) in SIGNERS {
+        let (Some(account), Some(unit)) = (
+            identity.account_id_by_email(email).await?,
+            units.iter().find(|u| u.code == code).map(|u| u.id),
+        ) else {
+            continue;
+        };
+        cases
+            .grant_authority(
+                &system,
+                account,
+                unit,
+                cases::notices::domain::Capacity::Head,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo signing authority {email}: {e}"))?;
+    }
     Ok(defined)
 }
+
+/// Who signs notices in the demo: (login, unit code).
+const SIGNERS: [(&str, &str); 2] = [
+    ("leitung.buergeramt@musterstadt.example", "33"),
+    ("bauamt@musterstadt.example", "63"),
+];
 
 /// Seeds Musterstadt when there is no account yet; returns whether it did.
 /// Also writes `<data_dir>/rathaus.toml` switching the staff second factor

@@ -782,7 +782,7 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     }
     if demo::seed_records(&app.records).await? {
         tracing::info!("demo file plan imported");
-        let types = demo::seed_case_types(&app.cases, &app.catalogue).await?;
+        let types = demo::seed_case_types(&app.cases, &app.catalogue, &app.identity).await?;
         tracing::info!(types, "demo case types defined");
     }
     app.log.flush().await?;

@@ -357,7 +357,7 @@ impl TestApp {
         rathaus::demo::seed_records(&self.app.records)
             .await
             .unwrap_or_else(|e| panic!("demo file plan: {e:#}"));
-        rathaus::demo::seed_case_types(&self.app.cases, &self.app.catalogue)
+        rathaus::demo::seed_case_types(&self.app.cases, &self.app.catalogue, &self.app.identity)
             .await
             .unwrap_or_else(|e| panic!("demo case types: {e:#}"));
         self.run_jobs().await;
