@@ -1060,6 +1060,13 @@ describe('rathaus end to end', () => {
         await goto(phone, '/konto/vorgaenge');
         assert.match(clean(await phone.textContent('main')), /Die Gebühr ist bezahlt/);
         await checkPage(phone);
+
+        // Notified and paid: the case closes; the file's retention runs.
+        await goto(page, casePath);
+        await submit(page, '#close-case');
+        await expectPath(page, casePath);
+        assert.match(clean(await page.textContent('#closed')), /Abgeschlossen am .* aufzubewahren bis 31\.12\.\d{4}/);
+        await checkPage(page);
         const { problems } = pageOptions.get(phone);
         assert.deepEqual(problems, [], formatProblems(problems));
       } finally {

@@ -33,6 +33,7 @@ pub fn router(svc: Arc<CasesService>) -> OpenApiRouter {
         .routes(routes!(get_case))
         .routes(routes!(claim))
         .routes(routes!(status))
+        .routes(routes!(close))
         .routes(routes!(assign))
         .routes(routes!(add_note))
         .routes(routes!(add_follow_up))
@@ -163,6 +164,34 @@ pub struct Change {
     /// Target status key (status changes only).
     #[serde(default)]
     pub status: Option<String>,
+}
+
+/// Closing a case.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Closing {
+    /// The case's `revision` as read.
+    pub revision: i64,
+    /// Another outcome, when no notice was notified (e.g. withdrawn).
+    #[serde(default)]
+    pub outcome: String,
+}
+
+/// Close the case: only when its notice was notified (or `outcome` says
+/// otherwise) and its fee is settled, waived or handed to the treasury; the
+/// file's retention runs from the end of the year.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/close", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = Closing,
+    responses((status = 200, body = Case), (status = 400, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+async fn close(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(case): Path<String>,
+    ApiJson(c): ApiJson<Closing>,
+) -> Result<ApiJson<Case>, AppError> {
+    Ok(ApiJson(
+        svc.close_case(&actor, id(&case)?, c.revision, &c.outcome)
+            .await?,
+    ))
 }
 
 pub(crate) fn id(s: &str) -> Result<CaseId, AppError> {

@@ -82,6 +82,7 @@ pub fn router(pages: Pages) -> Router {
         .route("/arbeit/vorgaenge/{id}/status", axum::routing::post(status))
         .route("/arbeit/vorgaenge/{id}/zuweisen", post(assign))
         .route("/arbeit/vorgaenge/{id}/notiz", post(note))
+        .route("/arbeit/vorgaenge/{id}/abschliessen", post(close))
         .route("/arbeit/vorgaenge/{id}/wiedervorlage", post(follow_up))
         .route(
             "/arbeit/vorgaenge/{id}/wiedervorlage/{follow_up}/erledigt",
@@ -377,6 +378,8 @@ pub(crate) struct WorkForm {
     pub(crate) reason: String,
     #[serde(default)]
     pub(crate) decision: String,
+    #[serde(default)]
+    pub(crate) outcome: String,
 }
 
 /// A date as `2026-12-24` (date inputs) or `24.12.2026` (typed).
@@ -440,6 +443,21 @@ async fn note(
     let id = case_id(&id)?;
     let result = p.cases.add_note(&actor, id, &form.note).await;
     on_page(&p, ctx, &actor, id, form, "#verlauf", result).await
+}
+
+async fn close(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): web::CsrfForm<WorkForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    let result = p
+        .cases
+        .close_case(&actor, id, form.revision, &form.outcome)
+        .await;
+    on_page(&p, ctx, &actor, id, form, "#abschluss", result).await
 }
 
 async fn follow_up(

@@ -11,6 +11,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod closing;
 pub mod domain;
 pub mod fees;
 pub mod http;

@@ -404,11 +404,20 @@ impl CasesService {
                 async { Ok(self.store.requests(id).await?) },
                 self.claim_with_payments(id),
                 self.notices_of(&case),
+                async {
+                    self.records
+                        .file_info(RecordFileId(case.file_id))
+                        .await
+                        .map_err(|e| internal(&e))
+                },
             )
         };
-        let ((), (case_type, documents, timeline, answers, follow_ups, requests, claim, notices)) =
-            tokio::try_join!(logged, parts)?;
+        let (
+            (),
+            (case_type, documents, timeline, answers, follow_ups, requests, claim, notices, file),
+        ) = tokio::try_join!(logged, parts)?;
         Ok(CaseView {
+            file,
             notices,
             claim,
             follow_ups,
@@ -505,6 +514,11 @@ impl CasesService {
         if case.revision != revision {
             return Err(CasesError::Stale);
         }
+        if case.phase == "closed" {
+            return Err(CasesError::Conflict(
+                "The case is closed; only the records office adds notes.".into(),
+            ));
+        }
         Ok(case)
     }
 
@@ -548,6 +562,13 @@ impl CasesService {
             e.add("status", "transition_invalid");
             return Err(CasesError::Invalid(e));
         };
+        if target.phase == crate::domain::Phase::Closed {
+            // Closing has its rules (notice notified, fee settled) and
+            // closes the file: it goes through `close_case`.
+            let mut e = FieldErrors::new();
+            e.add("status", "close_use_close");
+            return Err(CasesError::Invalid(e));
+        }
         case.status = target.key.clone();
         case.phase = target.phase.as_str().into();
         self.change(actor, case, "status", &target.label).await
@@ -700,6 +721,8 @@ pub struct CaseView {
     pub claim: Option<(crate::fees::store::Claim, Vec<crate::fees::store::Payment>)>,
     /// Notices with their checked signatures.
     pub notices: Vec<crate::notices::service::NoticeView>,
+    /// Its file in the E-Akte (closed and retention dates).
+    pub file: Option<records::store::RecordFile>,
 }
 
 /// Handles the `submission.received` job the forms context writes with

@@ -263,12 +263,25 @@ impl CasesService {
         {
             return Err(CasesError::Forbidden);
         }
+        if case.phase == "closed" {
+            return Err(CasesError::Conflict(
+                "The case is closed; only the records office adds notes.".into(),
+            ));
+        }
         Ok(case)
     }
 
     /// Adds an internal note (staff only; the applicant never sees it).
     pub async fn add_note(&self, actor: &Actor, id: CaseId, text: &str) -> Result<(), CasesError> {
-        let case = self.workable(actor, id).await?;
+        let closed = self.store.case(id).await?.ok_or(CasesError::NotFound)?;
+        let case = if closed.phase == "closed"
+            && Self::may_note_closed(actor)
+            && actor.has_scope("cases:write")
+        {
+            closed
+        } else {
+            self.workable(actor, id).await?
+        };
         let text = text.trim();
         if text.is_empty() || text.chars().count() > 4000 {
             return Err(invalid("note", "note_invalid"));

@@ -7,7 +7,7 @@
 use crate::domain::{FilePlanFile, PlanNode, PlanNodeInput, check_plan, file_reference};
 use crate::store::{RecordFile, RecordsStore, Version};
 use bytes::Bytes;
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, Utc};
 use kernel::{
     Actor, ActorKind, Clock, DocumentId, DocumentVersionId, FieldErrors, RecordFileId, Role,
 };
@@ -285,11 +285,42 @@ impl RecordsService {
             created_at: now,
             closed_at: None,
             org_unit_id: org_unit.map(|u| u.0),
+            retention_until: None,
         };
         self.store.insert_file(tx, &file).await?;
         self.audit(tx, by, "file.created", "file", file.id.to_string())
             .await?;
         Ok(file)
+    }
+
+    /// Closes a file in the caller's transaction: its retention runs from
+    /// the end of the year in which it is closed (German calendar) for the
+    /// years its file-plan node keeps files. Returns the last day of
+    /// retention.
+    pub async fn close_file_in(
+        &self,
+        tx: &mut Tx,
+        by: &str,
+        file: RecordFileId,
+        at: DateTime<Utc>,
+    ) -> Result<chrono::NaiveDate, RecordsError> {
+        let years = self
+            .store
+            .retention_years_in(tx, file)
+            .await?
+            .ok_or(RecordsError::NotFound)?;
+        let until = retention_until(at, years);
+        if !self.store.close_in(tx, file, at, until).await? {
+            return Err(invalid("file", "file_closed"));
+        }
+        self.audit(tx, by, "file.closed", "file", file.to_string())
+            .await?;
+        Ok(until)
+    }
+
+    /// A file (the caller checked access).
+    pub async fn file_info(&self, file: RecordFileId) -> Result<Option<RecordFile>, RecordsError> {
+        Ok(self.store.file(file).await?)
     }
 
     /// Adds a document whose content is a blob stored (durably) before,
@@ -546,5 +577,40 @@ impl RecordsService {
             .await
             .map_err(|e| RecordsError::Internal(e.to_string()))?;
         Ok((v, bytes))
+    }
+}
+
+/// The last day of retention of a file closed at `closed`: 31 December of
+/// the closing year (in Germany) plus `years`.
+pub fn retention_until(closed: DateTime<Utc>, years: i64) -> chrono::NaiveDate {
+    let year = closed
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .year()
+        .saturating_add(i32::try_from(years).unwrap_or(200));
+    chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(chrono::NaiveDate::MAX)
+}
+
+#[cfg(test)]
+mod retention_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn retention_runs_from_the_end_of_the_closing_year() {
+        let mid = Utc.with_ymd_and_hms(2027, 6, 15, 12, 0, 0).unwrap();
+        assert_eq!(
+            retention_until(mid, 10),
+            chrono::NaiveDate::from_ymd_opt(2037, 12, 31).unwrap()
+        );
+        // New Year's Eve 23:30 UTC is already the next year in Germany.
+        let eve = Utc.with_ymd_and_hms(2027, 12, 31, 23, 30, 0).unwrap();
+        assert_eq!(
+            retention_until(eve, 10),
+            chrono::NaiveDate::from_ymd_opt(2038, 12, 31).unwrap()
+        );
+        assert_eq!(
+            retention_until(mid, 0),
+            chrono::NaiveDate::from_ymd_opt(2027, 12, 31).unwrap()
+        );
     }
 }

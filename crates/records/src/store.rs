@@ -51,6 +51,9 @@ pub struct RecordFile {
     pub created_at: DateTime<Utc>,
     /// Closed (the retention period runs from here).
     pub closed_at: Option<DateTime<Utc>>,
+    /// Last day of its retention: 31 December of the closing year plus the
+    /// file-plan node's years.
+    pub retention_until: Option<chrono::NaiveDate>,
     /// The org unit whose staff may find it in the search.
     #[schema(value_type = Option<String>)]
     pub org_unit_id: Option<Uuid>,
@@ -168,14 +171,39 @@ impl RecordsStore {
     /// One file.
     pub async fn file(&self, id: RecordFileId) -> Result<Option<RecordFile>, DbError> {
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, RecordFile>(
-            "SELECT id, plan_node_id, reference, title, created_by, created_at, closed_at, org_unit_id FROM records_file WHERE id = $1",
+            "SELECT id, plan_node_id, reference, title, created_by, created_at, closed_at, org_unit_id, retention_until FROM records_file WHERE id = $1",
         ).bind(id.0).fetch_optional(pool).await?))
+    }
+
+    /// The retention years of a file's node, read in the transaction.
+    pub async fn retention_years_in(
+        &self,
+        tx: &mut Tx,
+        file: RecordFileId,
+    ) -> Result<Option<i64>, DbError> {
+        Ok(on_tx!(tx, conn => sqlx::query_scalar(
+            "SELECT n.retention_years FROM records_file f JOIN records_plan_node n ON n.id = f.plan_node_id WHERE f.id = $1",
+        ).bind(file.0).fetch_optional(conn).await?))
+    }
+
+    /// Closes an open file; false when it was closed before.
+    pub async fn close_in(
+        &self,
+        tx: &mut Tx,
+        file: RecordFileId,
+        at: DateTime<Utc>,
+        until: chrono::NaiveDate,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE records_file SET closed_at = $2, retention_until = $3 WHERE id = $1 AND closed_at IS NULL",
+        ).bind(file.0).bind(at).bind(until).execute(conn).await?.rows_affected());
+        Ok(n == 1)
     }
 
     /// The files under a node, newest first.
     pub async fn files_of(&self, node: PlanNodeId) -> Result<Vec<RecordFile>, DbError> {
         Ok(on_db!(&self.db, pool => sqlx::query_as::<_, RecordFile>(
-            "SELECT id, plan_node_id, reference, title, created_by, created_at, closed_at, org_unit_id FROM records_file WHERE plan_node_id = $1 ORDER BY reference DESC",
+            "SELECT id, plan_node_id, reference, title, created_by, created_at, closed_at, org_unit_id, retention_until FROM records_file WHERE plan_node_id = $1 ORDER BY reference DESC",
         ).bind(node.0).fetch_all(pool).await?))
     }
 

@@ -75,7 +75,7 @@ fn sample_data(city: &str, remedy: &str) -> Value {
         "date": "04.01.2027", "title": "Bewohnerparkausweis – A-2027-0001",
         "addressee": {"name": "Erika Mustermann", "lines": ["Heidestraße 17", "51147 Musterstadt"]},
         "decision": "Ihrem Antrag wird entsprochen.\n\nBegründung: Die Voraussetzungen liegen vor.",
-        "fee": {"amount": "30,60 €", "reference": "5100000000017", "payee": "Stadtkasse", "iban": "DE02 1203 0000 0000 2020 51", "due": "03.02.2027"},
+        "fee": {"amount": "30,60 €", "reference": "5100000000017", "payee": "Stadtkasse", "iban": "DE02 1203 0000 0000 2020 51", "due": "03.02.2027", "girocode": null},
         "remedy": remedy, "draft": true, "signer": {"name": "Lea Leitung", "form": "Im Auftrag"},
     })
 }
@@ -676,11 +676,19 @@ impl CasesService {
         let fee = match self.fees.claim_of_case(case.id).await? {
             Some(c) if c.state() == crate::fees::domain::ClaimStatus::Open => {
                 let p = self.payment_instructions(c);
+                // The GiroCode as SVG for the letter (none without IBAN).
+                let qr = p
+                    .girocode
+                    .as_deref()
+                    .and_then(crate::fees::girocode::svg)
+                    .map(Value::String)
+                    .unwrap_or(Value::Null);
                 json!({
                     "amount": crate::fees::domain::euro(p.claim.amount_cents),
                     "reference": p.claim.reference.clone().unwrap_or_default(),
                     "payee": p.payee, "iban": p.iban,
                     "due": p.claim.due_on.format("%d.%m.%Y").to_string(),
+                    "girocode": qr,
                 })
             }
             _ => Value::Null,

@@ -15,6 +15,7 @@ mod case_work;
 mod cases;
 mod catalogue;
 mod citizens;
+mod closing;
 mod delivery;
 mod fees;
 mod form_versions;

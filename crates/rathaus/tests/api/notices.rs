@@ -151,6 +151,10 @@ async fn a_notice_is_signed_only_with_authority_and_names_the_signer_and_the_for
         "fee: {text}"
     );
     assert!(text.contains("Rechtsbehelfsbelehrung"));
+    assert!(
+        text.contains("Banking-App"),
+        "the GiroCode is on the notice: {text}"
+    );
     assert!(text.contains("Sie wohnen in der Parkzone"));
 
     // The clerk has no signing authority.
