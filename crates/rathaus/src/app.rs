@@ -314,6 +314,7 @@ impl Application {
                 catalogue: self.catalogue.clone(),
             }))
             .merge(mailbox::pages::router(self.mailbox.clone()))
+            .merge(crate::export::router(self.clone()))
             .merge(ops::router(self.clone()))
             .merge(api)
             .route(

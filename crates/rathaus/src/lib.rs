@@ -7,4 +7,5 @@ pub mod app;
 pub mod bulk;
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod ops;

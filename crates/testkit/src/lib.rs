@@ -104,8 +104,10 @@ pub struct Page {
     pub location: Option<String>,
     /// Headers.
     pub headers: reqwest::header::HeaderMap,
-    /// Body text.
+    /// Body text (lossy for binary bodies).
     pub body: String,
+    /// Body bytes.
+    pub bytes: Vec<u8>,
 }
 
 impl Page {
@@ -116,12 +118,14 @@ impl Page {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = res.text().await?;
+        let bytes = res.bytes().await?.to_vec();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(Page {
             status,
             location,
             headers,
             body,
+            bytes,
         })
     }
 

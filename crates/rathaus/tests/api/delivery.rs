@@ -350,3 +350,83 @@ async fn without_an_account_or_consent_only_post_is_possible() {
     assert_eq!(state, "posted");
     assert_eq!(notified, Some(day(2027, 1, 8)));
 }
+
+#[tokio::test]
+async fn the_citizen_downloads_all_her_data_in_one_zip() {
+    let mut app = app().await;
+    let case = citizen_case(&app).await;
+    app.post_form("/konto/postfach/einwilligung", &[("consent", "yes")])
+        .await;
+    let (notice, clerk) = final_notice(&app, &case).await;
+    let clerk = actor_of(
+        &app,
+        app.app
+            .identity
+            .account_id_by_email(&clerk)
+            .await
+            .expect("db")
+            .expect("clerk"),
+    )
+    .await;
+    app.app
+        .cases
+        .deliver_notice(&clerk, CaseId(case.id), notice, mailbox::Channel::Portal)
+        .await
+        .expect("deliver");
+    app.run_jobs().await;
+    let page = app.get("/konto").await;
+    assert!(page.body.contains("/konto/daten.zip"));
+    let res = app.get("/konto/daten.zip").await;
+    assert_eq!(res.status, 200);
+    let raw = app
+        .api(Method::GET, "/api/v1/account/export", None, None)
+        .await;
+    assert_eq!(raw.status, 200);
+    let bytes = raw.bytes.clone();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let names: Vec<String> = zip
+        .file_names()
+        .map(|n| n.expect("name").into_owned())
+        .collect();
+    let read = |zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).expect(name), &mut s).expect("read");
+        s
+    };
+    assert!(read(&mut zip, "konto.json").contains("erika.mustermann@example.org"));
+    assert!(read(&mut zip, "einwilligungen.json").contains("portal_delivery"));
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("antraege/") && n.ends_with("antrag.json")),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("antraege/") && n.ends_with(".pdf")),
+        "the uploaded files: {names:?}"
+    );
+    let cases = read(&mut zip, "vorgaenge.json");
+    assert!(
+        cases.contains("im Postfach bereitgestellt"),
+        "the case history: {cases}"
+    );
+    assert!(!cases.contains("system:"), "no internal labels: {cases}");
+    assert!(read(&mut zip, "postfach.json").contains("made_available_at"));
+    let notice_pdf = names
+        .iter()
+        .find(|n| n.starts_with("postfach/"))
+        .expect("the notice");
+    let mut pdf = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name(notice_pdf).expect("pdf"), &mut pdf).expect("read");
+    assert!(pdf.starts_with(b"%PDF"));
+    // Not for staff, not without login.
+    app.new_browser();
+    assert_eq!(
+        app.api(Method::GET, "/api/v1/account/export", None, None)
+            .await
+            .status,
+        401
+    );
+}

@@ -769,3 +769,4 @@ err-close_needs_fee = Die Gebühr ist weder bezahlt noch erlassen noch an die Ka
 err-close_not_from_here = Aus diesem Status kann der Vorgang nicht abgeschlossen werden.
 err-close_use_close = Abschließen Sie den Vorgang im Abschnitt „Abschluss“.
 err-file_closed = Die Akte ist bereits geschlossen.
+account-export = Alle meine Daten herunterladen (ZIP)

@@ -769,3 +769,4 @@ err-close_needs_fee = The fee is neither paid nor waived nor handed to the treas
 err-close_not_from_here = The case cannot be closed from this status.
 err-close_use_close = Close the case in the "Closing" section.
 err-file_closed = The file is closed already.
+account-export = Download all my data (ZIP)
