@@ -333,3 +333,53 @@ async fn a_fim_file_is_stored_as_the_draft_form_of_a_service() {
         .expect("import-fim");
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn payments_import_reads_a_camt_053_file_once_and_refuses_other_files() {
+    let inst = Instance::new(std::path::Path::new(BIN))
+        .await
+        .expect("instance");
+    let dir = tempfile::tempdir().expect("dir");
+    let statement = dir.path().join("auszug.xml");
+    std::fs::write(
+        &statement,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>CLI-1</MsgId><CreDtTm>2027-01-05T06:00:00+01:00</CreDtTm></GrpHdr>
+<Stmt><Id>CLI-1-1</Id><Acct><Id><IBAN>DE02120300000000202051</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">12.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2027-01-04</Dt></BookgDt><AcctSvcrRef>CLI-REF</AcctSvcrRef>
+<NtryDtls><TxDtls><RmtInf><Ustrd>Spende</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>"#,
+    )
+    .expect("write");
+    let path = statement.to_string_lossy().into_owned();
+    let first = inst.cli(&["payments", "import", &path]).expect("run");
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("1 credits: 0 booked, 1 listed"),
+        "an unknown reference is listed: {}",
+        text(&first)
+    );
+    let again = inst.cli(&["payments", "import", &path]).expect("run");
+    assert!(again.status.success());
+    assert!(
+        text(&again).contains("nothing was booked again"),
+        "{}",
+        text(&again)
+    );
+    let other = dir.path().join("report.xml");
+    std::fs::write(
+        &other,
+        r#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"/>"#,
+    )
+    .expect("write");
+    let refused = inst
+        .cli(&["payments", "import", &other.to_string_lossy()])
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused).contains("camt.054.001.08, not a camt.053"),
+        "{}",
+        text(&refused)
+    );
+}
