@@ -241,7 +241,7 @@ struct CasePage {
 
 impl CasePage {
     fn euro(&self, cents: &i64) -> String {
-        crate::fees::domain::euro(*cents)
+        forms::view::euro(*cents)
     }
 
     /// Whether a notice is being prepared (no second one then).
@@ -316,9 +316,7 @@ async fn page(
         None => {
             let (cents, purpose) = p.cases.fee_proposal(&view.case).await?;
             let amount = if cents > 0 {
-                crate::fees::domain::euro(cents)
-                    .trim_end_matches(" €")
-                    .to_owned()
+                forms::view::euro(cents).trim_end_matches(" €").to_owned()
             } else {
                 String::new()
             };
@@ -390,7 +388,7 @@ pub(crate) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
         .ok()
 }
 
-fn back(id: CaseId, anchor: &str) -> Response {
+pub(crate) fn back(id: CaseId, anchor: &str) -> Response {
     Redirect::to(&format!("/arbeit/vorgaenge/{id}{anchor}")).into_response()
 }
 
@@ -685,7 +683,7 @@ struct CitizenCasesPage {
 
 impl CitizenCasesPage {
     fn euro(&self, cents: i64) -> String {
-        crate::fees::domain::euro(cents)
+        forms::view::euro(cents)
     }
 }
 

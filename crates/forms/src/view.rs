@@ -427,7 +427,15 @@ pub fn step_of(def: &FormDefinition, error_field: &str) -> usize {
 pub fn euro(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let c = cents.unsigned_abs();
-    format!("{sign}{},{:02} €", c / 100, c % 100)
+    let euros = (c / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in euros.chars().enumerate() {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped},{:02} €", c % 100)
 }
 
 #[cfg(test)]
@@ -491,5 +499,7 @@ mod tests {
         assert_eq!(step_of(&d, "adresse.postcode"), 1);
         assert_eq!(step_of(&d, "weitere_fahrzeuge[0].kennzeichen_weiteres"), 2);
         assert_eq!(euro(6120), "61,20 €");
+        assert_eq!(euro(123_450), "1.234,50 €");
+        assert_eq!(euro(5), "0,05 €");
     }
 }

@@ -275,21 +275,6 @@ pub fn decimal(cents: i64) -> String {
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
-/// Cents as Germans read them (`1.234,50 €`).
-pub fn euro(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let c = cents.unsigned_abs();
-    let euros = (c / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{grouped},{:02} €", c % 100)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,7 +358,5 @@ mod tests {
         assert_eq!(parse_decimal("30.605"), None);
         assert_eq!(parse_decimal("30,60"), None);
         assert_eq!(decimal(3060), "30.60");
-        assert_eq!(euro(123_450), "1.234,50 €");
-        assert_eq!(euro(5), "0,05 €");
     }
 }

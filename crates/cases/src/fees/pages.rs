@@ -91,7 +91,7 @@ struct TreasuryPage {
 
 impl TreasuryPage {
     fn euro(&self, cents: &i64) -> String {
-        super::domain::euro(*cents)
+        forms::view::euro(*cents)
     }
 
     fn outcome_key(&self, outcome: &str) -> String {

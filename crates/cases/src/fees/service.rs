@@ -3,13 +3,12 @@
 //! the citizen reads what to pay.
 
 use super::camt::{self, Credit};
-use super::domain::{
-    ClaimStatus, Outcome, ReferenceSource, classify, decimal, euro, references_in,
-};
+use super::domain::{ClaimStatus, Outcome, ReferenceSource, classify, decimal, references_in};
 use super::girocode;
 use super::store::{Claim, Export, Payment, StatementRow};
 use crate::service::{CasesError, CasesService};
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use forms::view::euro;
 use kernel::{Actor, CaseId, FieldErrors, Role, SubmissionId};
 use sha2::{Digest, Sha256};
 use storage::audit::record_in_tx;

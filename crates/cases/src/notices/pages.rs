@@ -4,7 +4,7 @@
 //! authority.
 
 use super::domain::Capacity;
-use crate::http::{Pages, WorkForm, case_id, on_page};
+use crate::http::{Pages, WorkForm, back, case_id, on_page};
 use crate::service::CasesError;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -71,7 +71,7 @@ async fn sign(
     let id = case_id(&id)?;
     let notice = Uuid::parse_str(&notice).map_err(|_| AppError::NotFound)?;
     p.cases.sign_notice(&actor, id, notice).await?;
-    Ok(Redirect::to(&format!("/arbeit/vorgaenge/{id}#bescheid")).into_response())
+    Ok(back(id, "#bescheid"))
 }
 
 async fn retry(
@@ -83,7 +83,7 @@ async fn retry(
     let id = case_id(&id)?;
     let notice = Uuid::parse_str(&notice).map_err(|_| AppError::NotFound)?;
     p.cases.retry_notice(&actor, id, notice).await?;
-    Ok(Redirect::to(&format!("/arbeit/vorgaenge/{id}#bescheid")).into_response())
+    Ok(back(id, "#bescheid"))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

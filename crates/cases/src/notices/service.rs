@@ -448,8 +448,18 @@ impl CasesService {
         &self,
         case: &crate::store::Case,
     ) -> Result<Vec<NoticeView>, CasesError> {
+        let notices = self.notices.of_case(case.id).await?;
+        if notices.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One read of the case's deliveries for all its notices.
+        let mut deliveries = self
+            .mailbox
+            .of_case(case.id)
+            .await
+            .map_err(|e| CasesError::Internal(e.to_string()))?;
         let mut out = Vec::new();
-        for notice in self.notices.of_case(case.id).await? {
+        for notice in notices {
             let mut signatures = Vec::new();
             for s in self.notices.signatures(notice.id).await? {
                 let valid = self.verify_signature(case, &s).await;
@@ -470,20 +480,16 @@ impl CasesService {
                     seals.push((String::new(), false));
                 }
             }
-            let deliveries = self
-                .mailbox
-                .of_case(case.id)
-                .await
-                .map_err(|e| CasesError::Internal(e.to_string()))?
+            let (mine, rest): (Vec<_>, Vec<_>) = deliveries
                 .into_iter()
-                .filter(|d| d.notice_id == notice.id)
-                .collect();
+                .partition(|d| d.notice_id == notice.id);
+            deliveries = rest;
             out.push(NoticeView {
                 notice,
                 signatures,
                 seals,
                 qualified: self.settings.sealer.qualified(),
-                deliveries,
+                deliveries: mine,
             });
         }
         Ok(out)
@@ -538,12 +544,12 @@ impl CasesService {
             .await
             .map_err(|e| retry(&e))?
             .ok_or_else(|| JobError::Permanent("no such case".into()))?;
-        let data = self
-            .notice_data(&case, &n, final_)
+        let (template, remedy, _) = self
+            .notice_template(CaseTypeId(case.case_type_id))
             .await
             .map_err(|e| retry(&e))?;
-        let (template, _, _) = self
-            .notice_template(CaseTypeId(case.case_type_id))
+        let data = self
+            .notice_data(&case, &n, final_, &remedy)
             .await
             .map_err(|e| retry(&e))?;
         let at = self.clock.now();
@@ -651,6 +657,7 @@ impl CasesService {
         case: &crate::store::Case,
         n: &Notice,
         final_: bool,
+        remedy: &str,
     ) -> Result<Value, CasesError> {
         let applicant = self
             .submissions
@@ -667,12 +674,6 @@ impl CasesService {
             .find(|u| u.id.0 == case.org_unit_id)
             .map(|u| u.name.clone())
             .unwrap_or_default();
-        let type_ = self
-            .store
-            .case_type(CaseTypeId(case.case_type_id))
-            .await?
-            .ok_or(CasesError::NotFound)?;
-        let (_, remedy, _) = self.notice_template(type_.id).await?;
         let fee = match self.fees.claim_of_case(case.id).await? {
             Some(c) if c.state() == crate::fees::domain::ClaimStatus::Open => {
                 let p = self.payment_instructions(c);
@@ -684,7 +685,7 @@ impl CasesService {
                     .map(Value::String)
                     .unwrap_or(Value::Null);
                 json!({
-                    "amount": crate::fees::domain::euro(p.claim.amount_cents),
+                    "amount": forms::view::euro(p.claim.amount_cents),
                     "reference": p.claim.reference.clone().unwrap_or_default(),
                     "payee": p.payee, "iban": p.iban,
                     "due": p.claim.due_on.format("%d.%m.%Y").to_string(),
@@ -767,7 +768,17 @@ impl CasesService {
             .applicant_of_case(SubmissionId(case.submission_id))
             .await
             .map_err(|e| CasesError::Internal(e.to_string()))?;
-        if channel == mailbox::Channel::Portal && !self.portal_possible(&case).await? {
+        // By retrieval only to an account that consented (the applicant
+        // was read above).
+        let consented = match applicant.account {
+            Some(a) if channel == mailbox::Channel::Portal => self
+                .mailbox
+                .may_use_portal(a)
+                .await
+                .map_err(|e| CasesError::Internal(e.to_string()))?,
+            _ => false,
+        };
+        if channel == mailbox::Channel::Portal && !consented {
             return Err(invalid("channel", "portal_not_possible"));
         }
         let (version, _) = self
