@@ -57,6 +57,7 @@ pub fn router(svc: Arc<CasesService>) -> OpenApiRouter {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(answer_request))
+                .merge(crate::messages::api::router())
                 .layer(axum::extract::DefaultBodyLimit::max(answer_limit)),
         )
         .with_state(svc)
@@ -609,6 +610,28 @@ pub struct AnswerFile {
     pub content_base64: String,
 }
 
+/// The files of a JSON body, decoded; 400 naming the first that is not
+/// base64.
+pub(crate) fn decode_files(
+    files: Vec<AnswerFile>,
+) -> Result<Vec<(String, bytes::Bytes)>, AppError> {
+    use base64::Engine;
+    let mut out = Vec::with_capacity(files.len());
+    for (i, f) in files.into_iter().enumerate() {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(f.content_base64.as_bytes())
+            .map_err(|_| {
+                bad(
+                    &format!("files[{i}].content_base64"),
+                    "file_not_base64",
+                    "A file's content_base64 is not base64 (standard alphabet with padding).",
+                )
+            })?;
+        out.push((f.name, bytes::Bytes::from(bytes)));
+    }
+    Ok(out)
+}
+
 /// Header with the secret key from the applicant's e-mail (applications
 /// made without an account).
 const ANSWER_KEY: &str = "x-answer-key";
@@ -668,22 +691,9 @@ async fn answer_request(
     Path(id): Path<String>,
     ApiJson(a): ApiJson<AnswerIn>,
 ) -> Result<ApiJson<RequestForApplicant>, AppError> {
-    use base64::Engine;
     let who = answerer(&headers, &actor)?;
     let id = request_uuid(&id)?;
-    let mut files = Vec::with_capacity(a.files.len());
-    for (i, f) in a.files.into_iter().enumerate() {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(f.content_base64.as_bytes())
-            .map_err(|_| {
-                bad(
-                    &format!("files[{i}].content_base64"),
-                    "file_not_base64",
-                    "A file's content_base64 is not base64 (standard alphabet with padding).",
-                )
-            })?;
-        files.push((f.name, bytes::Bytes::from(bytes)));
-    }
+    let files = decode_files(a.files)?;
     svc.answer_request(&who, id, &a.answer, files).await?;
     let (request, reference) = svc.request_for(&who, id).await?;
     Ok(ApiJson(RequestForApplicant { request, reference }))
@@ -693,6 +703,12 @@ async fn answer_request(
 /// notes, no staff names).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OwnCase {
+    /// The case (its messages are at
+    /// `/api/v1/account/cases/{id}/messages`); null while it is being
+    /// created.
+    pub id: Option<uuid::Uuid>,
+    /// Messages from the authority not yet read.
+    pub unread_messages: usize,
     /// The reference number of the submission.
     pub reference: String,
     /// The service.
@@ -741,6 +757,8 @@ async fn own_cases(
         cases
             .into_iter()
             .map(|c| OwnCase {
+                id: c.id,
+                unread_messages: c.unread_messages,
                 reference: c.reference,
                 title: c.title,
                 status: c.status,

@@ -99,6 +99,9 @@ pub fn router(pages: Pages) -> Router {
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .merge(crate::portal::router(upload_limit))
+        .merge(crate::messages::pages::router(
+            upload_limit.saturating_mul(crate::messages::MAX_FILES),
+        ))
         .merge(crate::fees::pages::router())
         .merge(crate::notices::pages::router())
         .merge(crate::admin::router())
@@ -117,7 +120,7 @@ pub(crate) struct Row {
 #[derive(Debug, Default, serde::Deserialize)]
 pub(crate) struct QueueParams {
     #[serde(default)]
-    status: String,
+    pub(crate) status: String,
     #[serde(default)]
     typ: String,
     #[serde(default)]
@@ -353,21 +356,21 @@ pub(crate) struct WorkForm {
     #[serde(default)]
     pub(crate) revision: i64,
     #[serde(default)]
-    status: String,
+    pub(crate) status: String,
     #[serde(default)]
-    assignee: String,
+    pub(crate) assignee: String,
     #[serde(default)]
-    note: String,
+    pub(crate) note: String,
     #[serde(default)]
-    due_on: String,
+    pub(crate) due_on: String,
     #[serde(default)]
-    account: String,
+    pub(crate) account: String,
     #[serde(default)]
-    follow_note: String,
+    pub(crate) follow_note: String,
     #[serde(default)]
-    message: String,
+    pub(crate) message: String,
     #[serde(default)]
-    request_due_on: String,
+    pub(crate) request_due_on: String,
     #[serde(default)]
     pub(crate) amount: String,
     #[serde(default)]
@@ -378,6 +381,8 @@ pub(crate) struct WorkForm {
     pub(crate) decision: String,
     #[serde(default)]
     pub(crate) outcome: String,
+    #[serde(default)]
+    pub(crate) body: String,
 }
 
 /// A date as `2026-12-24` (date inputs) or `24.12.2026` (typed).

@@ -15,6 +15,7 @@ pub mod closing;
 pub mod domain;
 pub mod fees;
 pub mod http;
+pub mod messages;
 pub mod notices;
 pub mod portal;
 pub mod service;

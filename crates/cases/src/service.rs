@@ -79,6 +79,7 @@ pub struct CasesService {
     pub(crate) store: CasesStore,
     pub(crate) fees: crate::fees::store::FeesStore,
     pub(crate) notices: crate::notices::store::NoticesStore,
+    pub(crate) messages: crate::messages::store::MessagesStore,
     pub(crate) records: Arc<RecordsService>,
     pub(crate) submissions: Arc<forms::submissions::SubmissionService>,
     pub(crate) catalogue: Arc<catalogue::CatalogueService>,
@@ -133,6 +134,7 @@ impl CasesService {
         CasesService {
             fees: crate::fees::store::FeesStore::new(store.db().clone()),
             notices: crate::notices::store::NoticesStore::new(store.db().clone()),
+            messages: crate::messages::store::MessagesStore::new(store.db().clone()),
             store,
             records,
             submissions,
@@ -410,13 +412,35 @@ impl CasesService {
                         .await
                         .map_err(|e| internal(&e))
                 },
+                async { Ok(self.messages.of_case(case.id).await?) },
             )
         };
         let (
             (),
-            (case_type, documents, timeline, answers, follow_ups, requests, claim, notices, file),
+            (
+                case_type,
+                documents,
+                timeline,
+                answers,
+                follow_ups,
+                requests,
+                claim,
+                notices,
+                file,
+                messages,
+            ),
         ) = tokio::try_join!(logged, parts)?;
+        if actor.account.is_some() && messages.iter().any(|m| m.read_at.is_none()) {
+            self.messages
+                .mark_read(
+                    case.id,
+                    crate::messages::store::Direction::In,
+                    self.clock.now(),
+                )
+                .await?;
+        }
         Ok(CaseView {
+            messages,
             file,
             notices,
             claim,
@@ -626,6 +650,9 @@ impl CasesService {
         for (s, title) in submissions {
             let Some(case) = self.store.case_of_submission(s.id).await? else {
                 out.push(CitizenCase {
+                    id: None,
+                    unread_messages: 0,
+                    messages: 0,
                     reference: s.reference,
                     title,
                     status: None,
@@ -659,7 +686,16 @@ impl CasesService {
                 .claim_of_case(case.id)
                 .await?
                 .map(|c| self.payment_instructions(c));
+            let messages = self.messages.of_case(case.id).await?;
             out.push(CitizenCase {
+                id: Some(case.id),
+                unread_messages: messages
+                    .iter()
+                    .filter(|m| {
+                        m.direction == crate::messages::store::Direction::Out && m.read_at.is_none()
+                    })
+                    .count(),
+                messages: messages.len(),
                 fee,
                 reference: s.reference,
                 title,
@@ -678,6 +714,12 @@ impl CasesService {
 /// A citizen's view of their case: no internal data.
 #[derive(Debug, Clone)]
 pub struct CitizenCase {
+    /// The case; none while it is being created.
+    pub id: Option<uuid::Uuid>,
+    /// Messages from the authority not yet read.
+    pub unread_messages: usize,
+    /// All messages.
+    pub messages: usize,
     /// The reference number of the submission.
     pub reference: String,
     /// The service.
@@ -695,7 +737,15 @@ pub struct CitizenCase {
 
 /// Timeline entries the applicant sees.
 const PUBLIC_KINDS: &[&str] = &[
-    "received", "status", "request", "answer", "fee", "payment", "delivery",
+    "received",
+    "status",
+    "request",
+    "answer",
+    "fee",
+    "payment",
+    "delivery",
+    "message_in",
+    "message_out",
 ];
 
 /// A case as its page shows it.
@@ -723,6 +773,8 @@ pub struct CaseView {
     pub notices: Vec<crate::notices::service::NoticeView>,
     /// Its file in the E-Akte (closed and retention dates).
     pub file: Option<records::store::RecordFile>,
+    /// Messages with the applicant, oldest first.
+    pub messages: Vec<crate::messages::store::Message>,
 }
 
 /// Handles the `submission.received` job the forms context writes with

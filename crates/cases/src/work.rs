@@ -153,7 +153,7 @@ pub struct AccessRecord {
     pub action: String,
 }
 
-fn invalid(field: &str, code: &str) -> CasesError {
+pub(crate) fn invalid(field: &str, code: &str) -> CasesError {
     let mut e = FieldErrors::new();
     e.add(field, code);
     CasesError::Invalid(e)
@@ -255,7 +255,7 @@ impl CasesService {
     }
 
     /// The case if the actor works on its unit (with an account).
-    async fn workable(&self, actor: &Actor, id: CaseId) -> Result<Case, CasesError> {
+    pub(crate) async fn workable(&self, actor: &Actor, id: CaseId) -> Result<Case, CasesError> {
         let case = self.store.case(id).await?.ok_or(CasesError::NotFound)?;
         if !Self::may_work_on(actor, OrgUnitId(case.org_unit_id))
             || !actor.has_scope("cases:write")
@@ -548,7 +548,7 @@ impl CasesService {
     }
 
     /// Checks an upload against the size limit and the accepted types.
-    fn check_upload(&self, field: &str, bytes: &[u8]) -> Result<(), CasesError> {
+    pub(crate) fn check_upload(&self, field: &str, bytes: &[u8]) -> Result<(), CasesError> {
         if bytes.is_empty() {
             return Err(invalid(field, "file_empty"));
         }

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::json;
 use testkit::{TestApp, spawn_app_with};
 
-async fn app() -> TestApp {
+pub(crate) async fn app() -> TestApp {
     let app = spawn_app_with(|s| s.fees.iban = "DE02120300000000202051".into()).await;
     // A Monday morning in Germany.
     app.clock.set(
@@ -22,7 +22,7 @@ async fn app() -> TestApp {
     app
 }
 
-async fn actor_of(app: &TestApp, id: kernel::AccountId) -> Actor {
+pub(crate) async fn actor_of(app: &TestApp, id: kernel::AccountId) -> Actor {
     let (acc, _) = app
         .app
         .identity
@@ -33,7 +33,7 @@ async fn actor_of(app: &TestApp, id: kernel::AccountId) -> Actor {
 }
 
 /// The newest case.
-async fn newest(app: &TestApp) -> cases::store::Case {
+pub(crate) async fn newest(app: &TestApp) -> cases::store::Case {
     let id: uuid::Uuid = storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT id FROM cases_case ORDER BY received_at DESC, id DESC LIMIT 1").fetch_one(pool).await).expect("case");
     app.app
         .cases
@@ -44,7 +44,7 @@ async fn newest(app: &TestApp) -> cases::store::Case {
 }
 
 /// Erika applies in the portal (logged in).
-async fn citizen_case(app: &TestApp) -> cases::store::Case {
+pub(crate) async fn citizen_case(app: &TestApp) -> cases::store::Case {
     app.login_citizen("erika.mustermann@example.org").await;
     let (draft, to) = crate::applications::start(app).await;
     app.post_form(&to, &[("prefill", "no")]).await;

@@ -21,6 +21,7 @@ mod fees;
 mod form_versions;
 mod jobs;
 mod mail;
+mod messages;
 mod notices;
 mod records;
 mod search;

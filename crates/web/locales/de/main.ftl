@@ -770,3 +770,26 @@ err-close_not_from_here = Aus diesem Status kann der Vorgang nicht abgeschlossen
 err-close_use_close = Abschließen Sie den Vorgang im Abschnitt „Abschluss“.
 err-file_closed = Die Akte ist bereits geschlossen.
 account-export = Alle meine Daten herunterladen (ZIP)
+
+# Messages between applicant and case
+messages-title = Nachrichten
+messages-none = Noch keine Nachrichten.
+messages-from-applicant = Von der antragstellenden Person
+messages-to-applicant = An die antragstellende Person
+messages-read = gelesen am
+messages-body = Nachricht
+messages-body-hint-staff = Die Nachricht und die Dateien werden in der Akte abgelegt. Die antragstellende Person erhält eine E-Mail, dass eine Nachricht in ihrem Konto wartet.
+messages-body-hint = Ihre Nachricht und Ihre Dateien werden in der Akte Ihres Antrags abgelegt.
+messages-files = Dateien anhängen
+messages-send = Nachricht senden
+messages-sent = Ihre Nachricht ist angekommen. Sie wurde in der Akte abgelegt.
+messages-yours = Ihre Nachricht
+messages-authority = Nachricht der Verwaltung
+messages-file-reference = Aktenzeichen
+messages-closed = Dieser Vorgang ist abgeschlossen. Für ein neues Anliegen stellen Sie bitte einen neuen Antrag oder schreiben Sie uns einen Brief.
+messages-write = Nachricht schreiben
+messages-unread = ungelesen
+err-message_no_account = Die antragstellende Person hat kein Konto und kann Nachrichten nicht abrufen. Schreiben Sie ihr einen Brief.
+err-message_too_long = Die Nachricht ist zu lang (höchstens 8000 Zeichen).
+err-message_empty = Schreiben Sie eine Nachricht oder hängen Sie eine Datei an.
+err-too_many_files = Hängen Sie höchstens 10 Dateien an eine Nachricht.

@@ -770,3 +770,26 @@ err-close_not_from_here = The case cannot be closed from this status.
 err-close_use_close = Close the case in the "Closing" section.
 err-file_closed = The file is closed already.
 account-export = Download all my data (ZIP)
+
+# Messages between applicant and case
+messages-title = Messages
+messages-none = No messages yet.
+messages-from-applicant = From the applicant
+messages-to-applicant = To the applicant
+messages-read = read on
+messages-body = Message
+messages-body-hint-staff = The message and the files are filed in the case. The applicant gets an e-mail saying that a message is waiting in their account.
+messages-body-hint = Your message and your files are filed with your application.
+messages-files = Attach files
+messages-send = Send message
+messages-sent = Your message has arrived. It was filed with your application.
+messages-yours = Your message
+messages-authority = Message from the authority
+messages-file-reference = File reference
+messages-closed = This case is closed. For a new matter, please apply again or write us a letter.
+messages-write = Write a message
+messages-unread = unread
+err-message_no_account = The applicant has no account and cannot retrieve messages. Write them a letter.
+err-message_too_long = The message is too long (at most 8000 characters).
+err-message_empty = Write a message or attach a file.
+err-too_many_files = Attach at most 10 files to a message.
