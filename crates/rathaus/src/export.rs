@@ -1,6 +1,7 @@
 //! The citizen's copy of their data (Art. 15 (3) GDPR, data subject
 //! access): one zip with the profile, the consents, every submission with
-//! its answers and files, the cases' status and history, the fees, and the
+//! its answers and files, the cases' status and history, the messages
+//! with their attachments, the fees, and the
 //! mailbox with its documents and dates. Assembled here, where every
 //! context's service is at hand; each context decides what the citizen may
 //! see (no internal notes, no staff names). The download is in the access
@@ -175,6 +176,44 @@ pub async fn account_zip(app: &Application, actor: &Actor) -> Result<Vec<u8>, Ap
             }))
             .collect::<Vec<_>>()),
     );
+    for c in &cases {
+        let Some(id) = c.id else { continue };
+        let (_, thread) = app
+            .cases
+            .own_thread(actor, kernel::CaseId(id))
+            .await
+            .map_err(AppError::from)?;
+        if thread.is_empty() {
+            continue;
+        }
+        let dir = format!("nachrichten/{}", safe(&c.reference));
+        let mut listed = Vec::new();
+        for m in &thread {
+            let mut names = Vec::new();
+            for a in &m.attachments {
+                let (_, bytes) = app
+                    .cases
+                    .own_attachment(
+                        actor,
+                        kernel::CaseId(id),
+                        kernel::DocumentVersionId(a.version_id),
+                    )
+                    .await
+                    .map_err(AppError::from)?;
+                let name = format!("{dir}/{}-{}", a.version_id.simple(), safe(&a.file_name));
+                files.push((name.clone(), bytes.to_vec()));
+                names.push(name);
+            }
+            listed.push(json!({
+                "direction": m.direction, "at": m.created_at, "text": m.body, "files": names, "read_at": m.read_at,
+            }));
+        }
+        put(
+            &mut files,
+            format!("{dir}/nachrichten.json"),
+            &json!(listed),
+        );
+    }
     let mut items = Vec::new();
     for d in &mailbox {
         let name = format!(

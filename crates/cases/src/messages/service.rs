@@ -98,11 +98,22 @@ impl CasesService {
         actor: &Actor,
         id: CaseId,
     ) -> Result<(Case, Vec<Message>), CasesError> {
-        let case = self.own_case(actor, id).await?;
-        let out = self.messages.of_case(case.id).await?;
+        let (case, out) = self.own_thread(actor, id).await?;
         self.messages
             .mark_read(case.id, Direction::Out, self.clock.now())
             .await?;
+        Ok((case, out))
+    }
+
+    /// The messages of the applicant's own case, leaving them unread (the
+    /// data export).
+    pub async fn own_thread(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+    ) -> Result<(Case, Vec<Message>), CasesError> {
+        let case = self.own_case(actor, id).await?;
+        let out = self.messages.of_case(case.id).await?;
         Ok((case, out))
     }
 

@@ -175,6 +175,29 @@ async fn clerk_and_applicant_write_to_each_other_and_everything_is_filed_in_the_
         .await;
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("files[0].content_base64"), "{}", bad.body);
+    // The data export holds the conversation with its files.
+    let export = app
+        .api(Method::GET, "/api/v1/account/export", None, None)
+        .await;
+    assert_eq!(export.status, 200);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(export.bytes.clone())).expect("zip");
+    let names: Vec<String> = zip
+        .file_names()
+        .map(|n| n.expect("name").into_owned())
+        .collect();
+    let thread = names
+        .iter()
+        .find(|n| n.starts_with("nachrichten/") && n.ends_with("/nachrichten.json"))
+        .expect("messages in the export")
+        .clone();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name(&thread).expect("thread"), &mut text)
+        .expect("read");
+    assert!(text.contains("Der Entwurf passt"), "{text}");
+    assert!(
+        names.iter().any(|n| n.ends_with("Unterschrift.pdf")),
+        "{names:?}"
+    );
     // The page form works too.
     let page_answer = app
         .post_multipart(
