@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod api;
 pub mod closing;
+pub mod disposal;
 pub mod domain;
 pub mod fees;
 pub mod http;

@@ -94,6 +94,37 @@ pub struct CasesStore {
 }
 
 impl CasesStore {
+    /// Deletes the case of a file with its history, follow-ups, requests,
+    /// messages, notices with their signatures and its fee claim (payments
+    /// read from statements stay, unlinked: they are the bank's record);
+    /// returns the case's id and submission, if it had a case.
+    pub async fn purge_file_in(
+        &self,
+        tx: &mut Tx,
+        file: Uuid,
+    ) -> Result<Option<(Uuid, Uuid)>, DbError> {
+        let case: Option<(Uuid, Uuid)> = on_tx!(tx, conn => sqlx::query_as(
+            "SELECT id, submission_id FROM cases_case WHERE file_id = $1",
+        ).bind(file).fetch_optional(conn).await?);
+        let Some((id, _)) = case else {
+            return Ok(None);
+        };
+        for sql in [
+            "DELETE FROM cases_message WHERE case_id = $1",
+            "DELETE FROM cases_decision_signature WHERE notice_id IN (SELECT id FROM cases_notice WHERE case_id = $1)",
+            "DELETE FROM cases_notice WHERE case_id = $1",
+            "UPDATE cases_payment SET claim_id = NULL WHERE claim_id IN (SELECT id FROM cases_fee_claim WHERE case_id = $1)",
+            "DELETE FROM cases_fee_claim WHERE case_id = $1",
+            "DELETE FROM cases_request WHERE case_id = $1",
+            "DELETE FROM cases_followup WHERE case_id = $1",
+            "DELETE FROM cases_timeline WHERE case_id = $1",
+            "DELETE FROM cases_case WHERE id = $1",
+        ] {
+            on_tx!(tx, conn => sqlx::query(sql).bind(id).execute(conn).await?.rows_affected());
+        }
+        Ok(case)
+    }
+
     /// A store over `db`.
     pub fn new(db: Db) -> Self {
         CasesStore { db }

@@ -285,6 +285,33 @@ impl DraftStore {
         ).bind(now).execute(pool).await?.rows_affected()))
     }
 
+    /// Deletes a submission (disposal of its case's file, records
+    /// context); returns the blob keys its answers named.
+    pub async fn delete_submission_in(
+        &self,
+        tx: &mut Tx,
+        id: uuid::Uuid,
+    ) -> Result<Vec<String>, DbError> {
+        let answers: Option<String> = on_tx!(tx, conn => sqlx::query_scalar(
+            "SELECT CAST(answers AS TEXT) FROM forms_submission WHERE id = $1",
+        ).bind(id).fetch_optional(conn).await?);
+        on_tx!(tx, conn => sqlx::query("DELETE FROM forms_submission WHERE id = $1").bind(id).execute(conn).await?.rows_affected());
+        let mut keys = Vec::new();
+        if let Some(v) = answers.and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok()) {
+            blob_keys(&v, &mut keys);
+        }
+        Ok(keys)
+    }
+
+    /// True when a submission's answers name the blob.
+    pub async fn names_blob(&self, key: &str) -> Result<bool, DbError> {
+        let pattern = format!("%{key}%");
+        let n: i64 = on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM forms_submission WHERE CAST(answers AS TEXT) LIKE $1",
+        ).bind(pattern).fetch_one(pool).await?);
+        Ok(n > 0)
+    }
+
     /// Adds a submission.
     pub async fn insert_submission(
         &self,
@@ -323,5 +350,19 @@ impl DraftStore {
         );
         let rows = on_db!(&self.db, pool => sqlx::query_as::<_, SubmissionRow>(sqlx::AssertSqlSafe(sql)).bind(account.0).fetch_all(pool).await?);
         Ok(rows.into_iter().map(Submission::from).collect())
+    }
+}
+
+/// The blob keys of every file object (`{"blob", "name"}`) in answers.
+fn blob_keys(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if let Some(serde_json::Value::String(b)) = o.get("blob") {
+                out.push(b.clone());
+            }
+            o.values().for_each(|i| blob_keys(i, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| blob_keys(i, out)),
+        _ => {}
     }
 }

@@ -1330,7 +1330,7 @@ impl IdentityService {
     // --- API tokens ------------------------------------------------------
 
     /// Scopes an API token can carry.
-    pub const SCOPES: [&'static str; 11] = [
+    pub const SCOPES: [&'static str; 12] = [
         "cases:read",
         "cases:write",
         "payments:read",
@@ -1342,6 +1342,7 @@ impl IdentityService {
         "catalogue:write",
         "submissions:write",
         "submissions:read",
+        "records:disposal",
     ];
 
     /// Creates an API token (admins); the plain token is returned once.

@@ -146,4 +146,18 @@ impl MailboxStore {
             on_db!(&self.db, pool => sqlx::query_as::<_, Delivery>(sqlx::AssertSqlSafe(sql)).bind(mailed_before).fetch_all(pool).await?),
         )
     }
+
+    /// Deletes the deliveries of a case (disposal of its file); returns
+    /// their documents' blob keys.
+    pub async fn delete_of_case_in(&self, tx: &mut Tx, case: Uuid) -> Result<Vec<String>, DbError> {
+        let keys: Vec<String> = on_tx!(tx, conn => sqlx::query_scalar("SELECT sha256 FROM mailbox_delivery WHERE case_id = $1").bind(case).fetch_all(conn).await?);
+        on_tx!(tx, conn => sqlx::query("DELETE FROM mailbox_delivery WHERE case_id = $1").bind(case).execute(conn).await?.rows_affected());
+        Ok(keys)
+    }
+
+    /// True when a delivery points to the blob.
+    pub async fn uses_blob(&self, key: &str) -> Result<bool, DbError> {
+        let n: i64 = on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM mailbox_delivery WHERE sha256 = $1").bind(key).fetch_one(pool).await?);
+        Ok(n > 0)
+    }
 }

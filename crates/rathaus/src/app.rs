@@ -53,6 +53,8 @@ pub struct Application {
     pub cases: Arc<cases::CasesService>,
     /// The citizens' mailbox.
     pub mailbox: Arc<mailbox::MailboxService>,
+    /// Disposal to the archive.
+    pub disposal: Arc<records::disposal::DisposalService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -259,7 +261,29 @@ impl Application {
         delivery_events.bind(Arc::new(cases::notices::service::DeliveryEventJobs {
             cases: cases.clone(),
         }));
+        let disposal = Arc::new(records::disposal::DisposalService::new(
+            records::disposal::store::DisposalStore::new(db.clone()),
+            records.clone(),
+            vec![Arc::new(cases::disposal::CasePurger {
+                cases: cases::store::CasesStore::new(db.clone()),
+                mailbox: mailbox::store::MailboxStore::new(db.clone()),
+                submissions: forms::drafts::DraftStore::new(db.clone()),
+            })],
+            records::disposal::DisposalSettings {
+                parties: records::disposal::xdomea::Parties {
+                    authority: format!("Stadtverwaltung {}", settings.city_name),
+                    authority_key: settings.archive.authority_key.clone(),
+                    authority_prefix: settings.archive.authority_prefix.clone(),
+                    unit: settings.archive.unit.clone(),
+                    archive: settings.archive.name.clone(),
+                },
+                batch: settings.archive.batch,
+            },
+            clock.clone(),
+            log.clone(),
+        ));
         Ok(Application {
+            disposal,
             cases,
             mailbox,
             records,
@@ -284,6 +308,7 @@ impl Application {
             .merge(forms::api::router(self.forms.clone()))
             .merge(forms::api::submissions_router(self.submissions.clone()))
             .merge(records::api::router(self.records.clone()))
+            .merge(records::disposal::api::router(self.disposal.clone()))
             .merge(cases::api::router(self.cases.clone()))
             .merge(mailbox::api::router(self.mailbox.clone()))
             .merge(ops::api_router(self.clone()))
@@ -305,6 +330,7 @@ impl Application {
             .merge(catalogue::http::html::router(self.catalogue.clone()))
             .merge(forms::html::router(self.forms.clone()))
             .merge(records::http::router(self.records.clone()))
+            .merge(records::disposal::pages::router(self.disposal.clone()))
             .merge(cases::http::router(cases::http::Pages {
                 cases: self.cases.clone(),
                 clock: self.clock.clone(),

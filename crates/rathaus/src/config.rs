@@ -48,6 +48,36 @@ pub struct Settings {
     pub signing: SigningConfig,
     /// Delivery of notices.
     pub mailbox: MailboxConfig,
+    /// Disposal to the archive (xdomea).
+    pub archive: ArchiveConfig,
+}
+
+/// `[archive]`: who the xdomea disposal messages name (docs/disposal.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// The archive's name (receiver of 0501/0503).
+    pub name: String,
+    /// The authority's key in the DVDV (Behördenschlüssel), e.g. its AGS.
+    pub authority_key: String,
+    /// Its prefix (e.g. `ags`).
+    pub authority_prefix: String,
+    /// The records office's unit name in the messages.
+    pub unit: String,
+    /// Most files per disposal process.
+    pub batch: i64,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            name: "Stadtarchiv".into(),
+            authority_key: "00000000".into(),
+            authority_prefix: "ags".into(),
+            unit: "Registratur".into(),
+            batch: 500,
+        }
+    }
 }
 
 /// `[mailbox]`: the legal rules of delivery (docs/delivery.md).
@@ -352,6 +382,7 @@ impl Default for Settings {
             fees: FeesConfig::default(),
             signing: SigningConfig::default(),
             mailbox: MailboxConfig::default(),
+            archive: ArchiveConfig::default(),
         }
     }
 }

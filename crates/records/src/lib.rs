@@ -15,6 +15,7 @@
 //! shows what the searcher may see (see [`text`]).
 
 pub mod api;
+pub mod disposal;
 pub mod domain;
 pub mod http;
 pub mod service;

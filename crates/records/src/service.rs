@@ -318,6 +318,14 @@ impl RecordsService {
         Ok(until)
     }
 
+    /// A file by its reference (the caller checked access).
+    pub async fn file_by_reference(
+        &self,
+        reference: &str,
+    ) -> Result<Option<RecordFile>, RecordsError> {
+        Ok(self.store.file_by_reference(reference).await?)
+    }
+
     /// A file (the caller checked access).
     pub async fn file_info(&self, file: RecordFileId) -> Result<Option<RecordFile>, RecordsError> {
         Ok(self.store.file(file).await?)

@@ -175,6 +175,13 @@ impl RecordsStore {
         ).bind(id.0).fetch_optional(pool).await?))
     }
 
+    /// A file by its reference.
+    pub async fn file_by_reference(&self, reference: &str) -> Result<Option<RecordFile>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, RecordFile>(
+            "SELECT id, plan_node_id, reference, title, created_by, created_at, closed_at, org_unit_id, retention_until FROM records_file WHERE reference = $1",
+        ).bind(reference).fetch_optional(pool).await?))
+    }
+
     /// The retention years of a file's node, read in the transaction.
     pub async fn retention_years_in(
         &self,

@@ -126,6 +126,16 @@ impl BlobStore {
         Ok(data)
     }
 
+    /// Deletes a blob (disposal, once nothing references it); deleting one
+    /// that is gone already is no error.
+    pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        let path = Self::path_of(key)?;
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// True when the blob exists.
     pub async fn exists(&self, key: &str) -> Result<bool, BlobError> {
         let path = Self::path_of(key)?;

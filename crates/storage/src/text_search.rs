@@ -244,6 +244,18 @@ impl DocumentIndex {
         self.commit()
     }
 
+    /// Removes the documents named (their files were disposed of).
+    pub fn delete_documents(&self, documents: &[String]) -> Result<(), SearchError> {
+        let f = &self.fields;
+        self.with_writer(|w| {
+            for d in documents {
+                w.delete_term(Term::from_field_text(f.document, d));
+            }
+            Ok(())
+        })?;
+        self.commit()
+    }
+
     /// Removes everything (before a full rebuild).
     pub fn clear(&self) -> Result<(), SearchError> {
         self.with_writer(|w| {

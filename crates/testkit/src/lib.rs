@@ -346,6 +346,28 @@ impl TestApp {
         }
     }
 
+    /// A request to the API with a raw body, authenticated by the
+    /// browser's session.
+    pub async fn api_raw_session(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Page {
+        let req = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .header("content-type", content_type)
+            .body(body);
+        match req.send().await {
+            Ok(r) => Page::read(r)
+                .await
+                .unwrap_or_else(|e| panic!("API {path}: {e:#}")),
+            Err(e) => panic!("API {path}: {e:#}"),
+        }
+    }
+
     /// Seeds the demo city.
     pub async fn seed_demo(&self) {
         let dir = self.app.settings.data_dir.clone();

@@ -31,6 +31,8 @@ pub struct Viewer {
     pub dpo: bool,
     /// Holds the treasury role somewhere (shows the treasury page).
     pub treasury: bool,
+    /// Holds the records-office role somewhere (shows disposal).
+    pub records_office: bool,
 }
 
 /// The CSRF token of this browser (set by the CSRF layer).

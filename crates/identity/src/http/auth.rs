@@ -87,6 +87,7 @@ pub async fn session_layer(
                     admin: actor.has_role_anywhere(Role::Admin),
                     dpo: actor.has_role_anywhere(Role::DataProtectionOfficer),
                     treasury: actor.has_role_anywhere(Role::Treasury),
+                    records_office: actor.has_role_anywhere(Role::RecordsOffice),
                 });
                 req.extensions_mut().insert(Authenticated {
                     actor,

@@ -17,6 +17,7 @@ mod catalogue;
 mod citizens;
 mod closing;
 mod delivery;
+mod disposal;
 mod fees;
 mod form_versions;
 mod jobs;
