@@ -6,6 +6,7 @@
 //! (`#let d = json(bytes(sys.inputs.data))`). An error in a template comes
 //! back with the line and Typst's message, so an admin can fix it.
 
+pub mod remote;
 pub mod seal;
 
 use std::sync::LazyLock;

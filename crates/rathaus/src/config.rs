@@ -122,7 +122,8 @@ impl MailboxConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct SigningConfig {
     /// `test`: a seal certificate from a test CA rathaus makes itself (not
-    /// qualified); `p12`: the seal certificate and key in `p12_file`.
+    /// qualified); `p12`: the seal certificate and key in `p12_file`;
+    /// `remote`: a remote signing service at `remote_url`.
     pub seal: String,
     /// The PKCS#12 file of the seal (`seal = "p12"`).
     pub p12_file: String,
@@ -130,6 +131,13 @@ pub struct SigningConfig {
     pub p12_password: String,
     /// Whether that certificate is a qualified seal (shown on cases).
     pub qualified: bool,
+    /// The remote signing service (`seal = "remote"`, docs/notices.md).
+    pub remote_url: String,
+    /// Its bearer token (redacted in Debug).
+    pub remote_token: String,
+    /// The seal's holder as cases show it, e.g. "Stadt Musterstadt
+    /// (qualifiziertes Siegel)".
+    pub remote_signer: String,
 }
 
 impl Default for SigningConfig {
@@ -139,6 +147,9 @@ impl Default for SigningConfig {
             p12_file: String::new(),
             p12_password: String::new(),
             qualified: false,
+            remote_url: String::new(),
+            remote_token: String::new(),
+            remote_signer: String::new(),
         }
     }
 }
@@ -157,6 +168,16 @@ impl std::fmt::Debug for SigningConfig {
                 },
             )
             .field("qualified", &self.qualified)
+            .field("remote_url", &self.remote_url)
+            .field(
+                "remote_token",
+                &if self.remote_token.is_empty() {
+                    ""
+                } else {
+                    "[redacted]"
+                },
+            )
+            .field("remote_signer", &self.remote_signer)
             .finish()
     }
 }
@@ -168,6 +189,19 @@ impl SigningConfig {
         data_dir: &Path,
         city: &str,
     ) -> anyhow::Result<std::sync::Arc<dyn pdf::seal::Sealer>> {
+        if self.seal == "remote" {
+            let signer = if self.remote_signer.trim().is_empty() {
+                format!("Stadt {city}")
+            } else {
+                self.remote_signer.clone()
+            };
+            return Ok(std::sync::Arc::new(pdf::remote::RemoteSeal::new(
+                &self.remote_url,
+                &self.remote_token,
+                &signer,
+                self.qualified,
+            )?));
+        }
         let seal = match self.seal.as_str() {
             "test" => pdf::seal::LocalSeal::load_or_create_test(&data_dir.join("keys"), city)?,
             "p12" => {
@@ -176,7 +210,7 @@ impl SigningConfig {
                 })?;
                 pdf::seal::LocalSeal::from_p12(bytes, &self.p12_password, self.qualified)?
             }
-            other => anyhow::bail!("signing.seal is `test` or `p12`, not {other:?}"),
+            other => anyhow::bail!("signing.seal is `test`, `p12` or `remote`, not {other:?}"),
         };
         Ok(std::sync::Arc::new(seal))
     }
