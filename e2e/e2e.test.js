@@ -958,7 +958,7 @@ describe('rathaus end to end', () => {
   }
 
   test(
-    'notice and fee (desktop head of unit, phone citizen, treasury): fee, notice signed and sealed, retrieved from the mailbox, GiroCode, camt.053 payment booked',
+    'notice and fee (desktop head of unit, phone citizen, treasury, records office): fee, messages both ways, notice signed and sealed, retrieved from the mailbox, GiroCode, camt.053 payment booked, case closed, legal hold',
     { timeout: TEST_TIMEOUT_MS },
     journey('notice-fee', DESKTOP, false, async (page) => {
       const reference = references['erika.mustermann@example.org'];
@@ -997,6 +997,29 @@ describe('rathaus end to end', () => {
         const kassenzeichen = clean(await page.textContent('#fee-reference'));
         assert.match(kassenzeichen, /^5100\d{9}$/);
         await checkPage(page);
+        const fileReference = clean(await page.textContent('main .kern-preline'));
+
+        // The head writes to her with an attachment; she answers from her phone.
+        await page.fill('#body', 'Bitte bringen Sie zur Abholung Ihren Ausweis mit. Anbei das Merkblatt.');
+        await page.setInputFiles('#files', { name: 'Merkblatt.txt', mimeType: 'text/plain', buffer: Buffer.from('Merkblatt zum Bewohnerparkausweis\n') });
+        await submit(page, '#send-message');
+        await expectPath(page, casePath);
+        assert.match(clean(await page.textContent('#messages')), /Merkblatt\.txt/);
+        await checkPage(page);
+        await goto(phone, '/konto/vorgaenge');
+        await checkPage(phone);
+        await navigate(phone, () => phone.click('.rh-messages-link'));
+        assert.match(clean(await phone.textContent('#messages')), /Ausweis mit/);
+        await checkPage(phone);
+        const emptyMessage = await submit(phone, '#send-message');
+        assert.equal(emptyMessage.status(), 422, 'an empty message is refused');
+        await checkPage(phone);
+        await phone.fill('#body', 'Danke, mache ich.');
+        await submit(phone, '#send-message');
+        assert.equal(await phone.locator('#gesendet').count(), 1, 'her message arrived');
+        await checkPage(phone);
+        await goto(page, casePath);
+        assert.match(clean(await page.textContent('#messages')), /Danke, mache ich\./);
 
         // The notice: decision, draft typeset by a job, signed, sealed.
         await page.fill('#decision', 'Ihrem Antrag auf einen Bewohnerparkausweis wird entsprochen.\n\nBegründung: Sie wohnen in der Parkzone.');
@@ -1067,6 +1090,26 @@ describe('rathaus end to end', () => {
         await expectPath(page, casePath);
         assert.match(clean(await page.textContent('#closed')), /Abgeschlossen am .* aufzubewahren bis 31\.12\.\d{4}/);
         await checkPage(page);
+
+        // The records office: disposal, and a legal hold on the closed file.
+        const office = await newPage(DESKTOP, { label: 'notice-fee-records', checkOverflow: false });
+        try {
+          await staffFirstLogin(office, 'registratur@musterstadt.example');
+          await goto(office, '/arbeit/registratur/aussonderung');
+          await checkPage(office);
+          const noReason = await submit(office, '#set-hold');
+          assert.equal(noReason.status(), 422, 'a hold needs a file and a reason');
+          await checkPage(office);
+          await office.fill('#reference', fileReference);
+          await office.fill('#reason', 'Widerspruchsverfahren');
+          await submit(office, '#set-hold');
+          assert.match(clean(await office.textContent('#holds')), /Widerspruchsverfahren/);
+          await checkPage(office);
+          const { problems } = pageOptions.get(office);
+          assert.deepEqual(problems, [], formatProblems(problems));
+        } finally {
+          await office.context().close();
+        }
         const { problems } = pageOptions.get(phone);
         assert.deepEqual(problems, [], formatProblems(problems));
       } finally {

@@ -178,13 +178,21 @@ async fn a_case_closes_only_when_notified_and_settled_and_is_final_afterwards() 
             &[Role::RecordsOffice],
         )
         .await;
-    svc.add_note(
-        &actor_of(&app, registry).await,
-        CaseId(id),
-        "Aktenplan geprüft",
-    )
-    .await
-    .expect("records office note");
+    let registry = actor_of(&app, registry).await;
+    svc.add_note(&registry, CaseId(id), "Aktenplan geprüft")
+        .await
+        .expect("records office note");
+    // The records office reads the closed case with its note; the case
+    // page is in the access log like every read.
+    let view = svc
+        .case_view(&registry, CaseId(id))
+        .await
+        .expect("readable");
+    assert!(
+        view.timeline
+            .iter()
+            .any(|t| t.detail.contains("Aktenplan geprüft"))
+    );
 }
 
 #[tokio::test]

@@ -616,23 +616,10 @@ impl DisposalService {
             self.dispose(&by, id, &items, &HashMap::new(), None).await?;
             return self.store.process(id).await?.ok_or(DisposalError::NotFound);
         }
-        let due: HashMap<Uuid, DueFile> = self
-            .store
-            .due_files(chrono::NaiveDate::MAX, i64::MAX)
-            .await?
-            .into_iter()
-            .filter(|f| archive.iter().any(|i| i.file_id == f.id))
-            .map(|f| (f.id, f))
-            .collect();
         let mut files = Vec::new();
         let mut contents = Vec::new();
         for i in &archive {
-            // A file is in a running process, so it is not "due" again;
-            // read it directly.
-            let f = match due.get(&i.file_id) {
-                Some(f) => f.clone(),
-                None => self.file_row(i).await?,
-            };
+            let f = self.file_row(i).await?;
             let offered = self.offered_file(&f, Decision::Archive).await?;
             for d in &offered.documents {
                 for v in &d.versions {
@@ -852,6 +839,7 @@ impl DisposalService {
         let h = Hold {
             id: Uuid::now_v7(),
             file_id: file.id,
+            reference: Some(file.reference.clone()),
             reason: reason.to_owned(),
             set_by: actor.audit_label(),
             set_at: self.clock.now(),

@@ -121,6 +121,8 @@ pub struct Hold {
     pub id: Uuid,
     /// The file.
     pub file_id: Uuid,
+    /// Its reference (none once the file is gone).
+    pub reference: Option<String>,
     /// Why (litigation, a request …).
     pub reason: String,
     /// Who set it.
@@ -348,7 +350,7 @@ impl DisposalStore {
     /// Holds, active first, then by time.
     pub async fn holds(&self) -> Result<Vec<Hold>, DbError> {
         Ok(
-            on_db!(&self.db, pool => sqlx::query_as::<_, Hold>("SELECT id, file_id, reason, set_by, set_at, lifted_by, lifted_at FROM records_legal_hold ORDER BY lifted_at IS NOT NULL, set_at DESC LIMIT 500").fetch_all(pool).await?),
+            on_db!(&self.db, pool => sqlx::query_as::<_, Hold>("SELECT h.id, h.file_id, f.reference, h.reason, h.set_by, h.set_at, h.lifted_by, h.lifted_at FROM records_legal_hold h LEFT JOIN records_file f ON f.id = h.file_id ORDER BY h.lifted_at IS NOT NULL, h.set_at DESC LIMIT 500").fetch_all(pool).await?),
         )
     }
 
