@@ -195,11 +195,29 @@ impl CasesStore {
         detail: &str,
         at: DateTime<Utc>,
     ) -> Result<(), DbError> {
-        on_tx!(tx, conn => sqlx::query(
-            "INSERT INTO cases_timeline (id, case_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-        ).bind(Uuid::now_v7()).bind(case.0).bind(at).bind(actor).bind(kind).bind(detail)
+        self.add_timeline_once(tx, Uuid::now_v7(), case, actor, kind, detail, at)
+            .await
+            .map(|_| ())
+    }
+
+    /// Adds a timeline entry with a given id once: false when an entry
+    /// with that id exists (a repeated event).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_timeline_once(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        case: CaseId,
+        actor: &str,
+        kind: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO cases_timeline (id, case_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        ).bind(id).bind(case.0).bind(at).bind(actor).bind(kind).bind(detail)
         .execute(conn).await?.rows_affected());
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Changes status, phase, assignee and deadline when the case still has

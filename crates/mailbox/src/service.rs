@@ -80,6 +80,9 @@ pub struct DeliveryOrder {
 /// A change of a delivery, for the case's timeline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeliveryEvent {
+    /// The event (the case's timeline entry gets it: written once).
+    #[serde(default = "Uuid::now_v7")]
+    pub id: Uuid,
     /// The case.
     pub case_id: Uuid,
     /// `made_available`, `posted`, `retrieved` or `lapsed`.
@@ -229,6 +232,7 @@ impl MailboxService {
                     ),
                 });
                 DeliveryEvent {
+                    id: Uuid::now_v7(),
                     case_id: order.case_id,
                     kind: "made_available".into(),
                     detail: format!(
@@ -244,6 +248,7 @@ impl MailboxService {
                 d.posted_on = Some(today);
                 d.notified_on = Some(rules.notified_after_posting(today));
                 DeliveryEvent {
+                    id: Uuid::now_v7(),
                     case_id: order.case_id,
                     kind: "posted".into(),
                     detail: format!(
@@ -339,6 +344,7 @@ impl MailboxService {
                 self.event_in(
                     &mut tx,
                     &DeliveryEvent {
+                        id: Uuid::now_v7(),
                         case_id: d.case_id,
                         kind: "retrieved".into(),
                         detail: format!(
@@ -405,6 +411,7 @@ impl MailboxService {
             self.event_in(
                 &mut tx,
                 &DeliveryEvent {
+                    id: Uuid::now_v7(),
                     case_id: d.case_id,
                     kind: "lapsed".into(),
                     detail: format!(

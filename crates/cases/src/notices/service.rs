@@ -945,16 +945,36 @@ impl JobHandler for DeliveryEventJobs {
             .ok_or_else(|| JobError::Permanent("bad delivery event".into()))?;
         let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
         let mut tx = self.cases.store.db().begin().await.map_err(|e| retry(&e))?;
-        self.cases
-            .timeline_in(
+        // The event's id is the entry's: a job run again after its commit
+        // adds nothing.
+        let added = self
+            .cases
+            .store
+            .add_timeline_once(
                 &mut tx,
-                "system:mailbox",
+                e.id,
                 CaseId(e.case_id),
+                "system:mailbox",
                 "delivery",
                 &e.detail,
+                self.cases.clock.now(),
             )
             .await
             .map_err(|e| retry(&e))?;
+        if added {
+            storage::audit::record_in_tx(
+                &mut tx,
+                self.cases.clock.as_ref(),
+                &storage::AuditEntry::new(
+                    "system:mailbox".to_owned(),
+                    "case.delivery",
+                    "case",
+                    vec![e.case_id.to_string()],
+                ),
+            )
+            .await
+            .map_err(|e| retry(&e))?;
+        }
         tx.commit().await.map_err(|e| retry(&e))?;
         self.cases.log.nudge();
         Ok(())

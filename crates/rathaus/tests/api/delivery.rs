@@ -430,3 +430,25 @@ async fn the_citizen_downloads_all_her_data_in_one_zip() {
         401
     );
 }
+
+#[tokio::test]
+async fn a_delivery_event_handled_twice_adds_one_timeline_entry() {
+    use storage::jobs::JobHandler;
+    let app = app().await;
+    let case = citizen_case(&app).await;
+    let jobs = cases::notices::service::DeliveryEventJobs {
+        cases: app.app.cases.clone(),
+    };
+    let payload = json!({
+        "id": uuid::Uuid::now_v7(),
+        "case_id": case.id,
+        "kind": "retrieved",
+        "detail": "Bescheid am 05.01.2027 abgerufen",
+    });
+    // A job that ran and committed, then ran again (the runner crashed
+    // before marking it done).
+    jobs.run(payload.clone()).await.expect("first");
+    jobs.run(payload).await.expect("again");
+    let n: i64 = storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases_timeline WHERE case_id = $1 AND detail = $2").bind(case.id).bind("Bescheid am 05.01.2027 abgerufen").fetch_one(pool).await).expect("count");
+    assert_eq!(n, 1);
+}
