@@ -55,6 +55,8 @@ pub struct Application {
     pub mailbox: Arc<mailbox::MailboxService>,
     /// Disposal to the archive.
     pub disposal: Arc<records::disposal::DisposalService>,
+    /// Co-signing routes.
+    pub cosigning: Arc<cosigning::CosigningService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -64,7 +66,7 @@ pub struct Application {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "rathaus API", description = "JSON API of rathaus, the open-source digital city hall. Authenticate with `Authorization: Bearer <token>` (API tokens are created by admins) or a staff session. Errors are application/problem+json (RFC 9457).", license(name = "EUPL-1.2")),
-    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Online forms of services, their versions and submissions"), (name = "records", description = "The E-Akte: file plan"), (name = "cases", description = "Cases: queue, case, claim, status"), (name = "operations", description = "Jobs and the access log"))
+    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Online forms of services, their versions and submissions"), (name = "records", description = "The E-Akte: file plan"), (name = "cases", description = "Cases: queue, case, claim, status"), (name = "cosigning", description = "Co-signing routes (Mitzeichnung) with version-bound signatures"), (name = "operations", description = "Jobs and the access log"))
 )]
 struct ApiDoc;
 
@@ -228,6 +230,9 @@ impl Application {
         deliver_jobs.bind(Arc::new(mailbox::service::DeliverJobs {
             mailbox: mailbox.clone(),
         }));
+        let decision_keys = Arc::new(identity::signing::DecisionKeys::load_or_create(
+            &settings.data_dir.join("keys").join("decision.key"),
+        )?);
         let cases = Arc::new(cases::CasesService::new(
             cases::store::CasesStore::new(db.clone()),
             records.clone(),
@@ -243,9 +248,7 @@ impl Application {
                 max_upload_bytes: settings.forms.max_upload_bytes.max(1024),
                 fees: settings.fees.to_settings()?,
                 city: settings.city_name.clone(),
-                decision_keys: Arc::new(identity::signing::DecisionKeys::load_or_create(
-                    &settings.data_dir.join("keys").join("decision.key"),
-                )?),
+                decision_keys: decision_keys.clone(),
                 wake: Arc::new(move || notice_wake.wake()),
                 sealer: settings
                     .signing
@@ -282,7 +285,16 @@ impl Application {
             clock.clone(),
             log.clone(),
         ));
+        let cosigning = Arc::new(cosigning::CosigningService::new(
+            cosigning::store::CosigningStore::new(db.clone()),
+            records.clone(),
+            Arc::new(CasesAuthority(cases.clone())),
+            decision_keys,
+            clock.clone(),
+            log.clone(),
+        ));
         Ok(Application {
+            cosigning,
             disposal,
             cases,
             mailbox,
@@ -309,6 +321,7 @@ impl Application {
             .merge(forms::api::submissions_router(self.submissions.clone()))
             .merge(records::api::router(self.records.clone()))
             .merge(records::disposal::api::router(self.disposal.clone()))
+            .merge(cosigning::api::router(self.cosigning.clone()))
             .merge(cases::api::router(self.cases.clone()))
             .merge(mailbox::api::router(self.mailbox.clone()))
             .merge(ops::api_router(self.clone()))
@@ -459,5 +472,24 @@ impl JobHandler for Deferred {
             Some(h) => h.run(payload).await,
             None => Err(storage::JobError::Retry("handler not ready yet".into())),
         }
+    }
+}
+
+/// The signing authority co-signing checks, as the cases context grants
+/// it.
+struct CasesAuthority(Arc<cases::CasesService>);
+
+#[async_trait::async_trait]
+impl cosigning::SigningAuthority for CasesAuthority {
+    async fn capacity(
+        &self,
+        account: kernel::AccountId,
+        unit: kernel::OrgUnitId,
+    ) -> Result<Option<String>, String> {
+        self.0
+            .capacity_of(account, unit)
+            .await
+            .map(|c| c.map(|c| c.as_str().to_owned()))
+            .map_err(|e| e.to_string())
     }
 }

@@ -505,6 +505,22 @@ impl RecordsService {
         Ok(version)
     }
 
+    /// A document's file and versions, oldest first (the caller checks
+    /// access to the file).
+    pub async fn document_in_file(
+        &self,
+        document: DocumentId,
+    ) -> Result<(RecordFile, Vec<Version>), RecordsError> {
+        let file = self
+            .store
+            .file_of_document(document)
+            .await?
+            .ok_or(RecordsError::NotFound)?;
+        let file = self.store.file(file).await?.ok_or(RecordsError::NotFound)?;
+        let versions = self.store.versions(document).await?;
+        Ok((file, versions))
+    }
+
     /// The versions of a document, oldest first (staff).
     pub async fn versions(
         &self,

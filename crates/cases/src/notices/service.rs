@@ -323,6 +323,16 @@ impl CasesService {
         if !matches!(actor.kind, kernel::ActorKind::Staff) {
             return Ok(None);
         }
+        self.capacity_of(account, unit).await
+    }
+
+    /// The capacity in which `account` may sign for `unit` (co-signing
+    /// checks the final signer of a route with it).
+    pub async fn capacity_of(
+        &self,
+        account: kernel::AccountId,
+        unit: OrgUnitId,
+    ) -> Result<Option<Capacity>, CasesError> {
         let grants = self.notices.authorities_of(account.0, "notice").await?;
         if grants.is_empty() {
             return Ok(None);

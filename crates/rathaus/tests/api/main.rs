@@ -16,6 +16,7 @@ mod cases;
 mod catalogue;
 mod citizens;
 mod closing;
+mod cosigning;
 mod delivery;
 mod disposal;
 mod fees;

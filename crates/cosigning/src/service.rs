@@ -1,0 +1,561 @@
+//! Co-signing use cases: start a route, decide on a step, revise after a
+//! reservation, read a route with its checked signatures, and the open
+//! requests of a person.
+
+use crate::domain::{Decision, RouteState, StepInput, StepKind, check_route};
+use crate::store::{CosigningStore, DecisionRow, Request, Route, Step};
+use chrono::SecondsFormat;
+use identity::signing::{DecisionKeys, Statement};
+use kernel::{AccountId, Actor, Clock, DocumentId, FieldErrors, OrgUnitId, RecordFileId, Role};
+use records::RecordsService;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use storage::audit::record_in_tx;
+use storage::{AccessLog, AuditEntry, DbError};
+use uuid::Uuid;
+
+/// Errors of co-signing.
+#[derive(Debug, thiserror::Error)]
+pub enum CosigningError {
+    /// Invalid input, per field.
+    #[error("invalid")]
+    Invalid(FieldErrors),
+    /// Not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// Unknown.
+    #[error("not found")]
+    NotFound,
+    /// Not possible now (closed route, decided step, stale version …).
+    #[error("{0}")]
+    Conflict(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Something else failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+fn invalid(field: &str, code: &str) -> CosigningError {
+    let mut e = FieldErrors::new();
+    e.add(field, code);
+    CosigningError::Invalid(e)
+}
+
+fn internal(e: impl std::fmt::Display) -> CosigningError {
+    CosigningError::Internal(e.to_string())
+}
+
+/// Who may give the final signature: the signing authority (held by the
+/// cases context, which grants it per person and unit).
+#[async_trait::async_trait]
+pub trait SigningAuthority: Send + Sync {
+    /// The form of signing (`head`, `deputy`, `commissioned`) in which
+    /// `account` signs for `unit`, or none without authority.
+    async fn capacity(&self, account: AccountId, unit: OrgUnitId)
+    -> Result<Option<String>, String>;
+}
+
+/// A route with its steps and its decisions, each with its signature
+/// checked against the version's content.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RouteView {
+    /// The route.
+    pub route: Route,
+    /// Every round's steps.
+    pub steps: Vec<Step>,
+    /// Decisions with whether their signature holds for the version.
+    pub decisions: Vec<CheckedDecision>,
+}
+
+/// A decision and its check.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CheckedDecision {
+    /// The decision.
+    #[serde(flatten)]
+    pub decision: DecisionRow,
+    /// The signature covers the statement, and the statement the exact
+    /// content of the version (false for any changed byte).
+    pub valid: bool,
+    /// It was given on the version the route decides on now (decisions of
+    /// earlier rounds stay on record but do not count).
+    pub counts: bool,
+}
+
+/// What a new route asks for.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteInput {
+    /// The document (its newest version is routed).
+    #[schema(value_type = String)]
+    pub document_id: DocumentId,
+    /// What it is about.
+    pub title: String,
+    /// Stages in order; the steps of a stage run in parallel.
+    pub stages: Vec<Vec<StepInput>>,
+}
+
+/// A decision as given.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// The version decided on (must be the route's current one).
+    pub version_id: Uuid,
+    /// The decision.
+    pub decision: Decision,
+    /// Required with a reservation or a refusal.
+    #[serde(default)]
+    pub comment: String,
+    /// The passage the comment points at.
+    #[serde(default)]
+    pub passage: String,
+}
+
+/// The co-signing service.
+pub struct CosigningService {
+    store: CosigningStore,
+    records: Arc<RecordsService>,
+    authority: Arc<dyn SigningAuthority>,
+    keys: Arc<DecisionKeys>,
+    clock: Arc<dyn Clock>,
+    log: AccessLog,
+}
+
+impl CosigningService {
+    /// The service.
+    pub fn new(
+        store: CosigningStore,
+        records: Arc<RecordsService>,
+        authority: Arc<dyn SigningAuthority>,
+        keys: Arc<DecisionKeys>,
+        clock: Arc<dyn Clock>,
+        log: AccessLog,
+    ) -> Self {
+        CosigningService {
+            store,
+            records,
+            authority,
+            keys,
+            clock,
+            log,
+        }
+    }
+
+    fn works_in(actor: &Actor, unit: OrgUnitId) -> bool {
+        actor.has_role_in(Role::Clerk, unit) || actor.has_role_in(Role::Manager, unit)
+    }
+
+    fn staff_account(actor: &Actor) -> Result<AccountId, CosigningError> {
+        match (actor.account, &actor.kind) {
+            (Some(a), kernel::ActorKind::Staff) => Ok(a),
+            (Some(a), kernel::ActorKind::ApiToken { .. }) if actor.has_scope("cases:write") => {
+                Ok(a)
+            }
+            _ => Err(CosigningError::Forbidden),
+        }
+    }
+
+    /// Starts a route on the newest version of a document of the lead
+    /// clerk's unit. Refused: a route without exactly one final signature
+    /// in its last stage, a final signer without authority for the unit,
+    /// the lead clerk as a co-signer of their own draft.
+    pub async fn start(&self, actor: &Actor, input: RouteInput) -> Result<Route, CosigningError> {
+        let lead = Self::staff_account(actor)?;
+        let (file, versions) = self
+            .records
+            .document_in_file(input.document_id)
+            .await
+            .map_err(|e| match e {
+                records::RecordsError::NotFound => CosigningError::NotFound,
+                other => internal(other),
+            })?;
+        let unit = file
+            .org_unit_id
+            .map(OrgUnitId)
+            .ok_or(CosigningError::Forbidden)?;
+        if !Self::works_in(actor, unit) {
+            return Err(CosigningError::Forbidden);
+        }
+        let version = versions.last().cloned().ok_or(CosigningError::NotFound)?;
+        let mut errors = check_route(&input.stages);
+        let title = input.title.trim();
+        if title.is_empty() || title.chars().count() > 300 {
+            errors.add("title", "title_missing");
+        }
+        for (i, stage) in input.stages.iter().enumerate() {
+            for (j, st) in stage.iter().enumerate() {
+                let at = format!("stages[{i}][{j}]");
+                if st.kind != StepKind::Acknowledge && st.account_id == Some(lead) {
+                    errors.add(&at, "route_lead_cosigns");
+                }
+                if st.kind == StepKind::Final {
+                    match st.account_id {
+                        Some(a) => {
+                            let cap = self.authority.capacity(a, unit).await.map_err(internal)?;
+                            if cap.is_none() {
+                                errors.add(&at, "route_final_no_authority");
+                            }
+                        }
+                        None => errors.add(&at, "route_final_person"),
+                    }
+                }
+            }
+        }
+        errors.into_result().map_err(CosigningError::Invalid)?;
+        let now = self.clock.now();
+        let route = Route {
+            id: Uuid::now_v7(),
+            document_id: input.document_id.0,
+            file_id: file.id,
+            org_unit_id: unit.0,
+            lead_id: lead.0,
+            lead_name: actor.name.clone(),
+            title: title.to_owned(),
+            state: RouteState::Running.as_str().into(),
+            round: 1,
+            version_id: version.id,
+            sha256: version.sha256.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.db().begin().await?;
+        self.store.insert_route(&mut tx, &route).await?;
+        for (i, stage) in input.stages.iter().enumerate() {
+            for (j, st) in stage.iter().enumerate() {
+                let step = Step {
+                    id: Uuid::now_v7(),
+                    route_id: route.id,
+                    round: 1,
+                    stage: i as i64 + 1,
+                    position: j as i64 + 1,
+                    kind: st.kind.as_str().into(),
+                    account_id: st.account_id.map(|a| a.0),
+                    unit_id: st.unit_id.map(|u| u.0),
+                    due_on: st.due_on,
+                    state: if i == 0 { "open" } else { "waiting" }.into(),
+                };
+                self.store.insert_step(&mut tx, &step).await?;
+            }
+        }
+        self.audit(&mut tx, actor, "cosigning.started", route.id)
+            .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        Ok(route)
+    }
+
+    /// Whether `actor` may act on `step`: the person named, or anyone with
+    /// a clerk or manager role in the unit named.
+    fn may_act(actor: &Actor, step: &Step) -> bool {
+        match (step.account_id, step.unit_id) {
+            (Some(a), _) => actor.account.map(|x| x.0) == Some(a),
+            (None, Some(u)) => Self::works_in(actor, OrgUnitId(u)),
+            _ => false,
+        }
+    }
+
+    /// Decides on an open step of the current round, on the route's current
+    /// version; signs the decision with the decider's key. A reservation or
+    /// refusal sends the route back; the last approval of a stage opens the
+    /// next; the final signature completes the route.
+    pub async fn decide(
+        &self,
+        actor: &Actor,
+        route: Uuid,
+        step: Uuid,
+        input: DecisionInput,
+    ) -> Result<RouteView, CosigningError> {
+        let account = Self::staff_account(actor)?;
+        let comment = input.comment.trim().to_owned();
+        let passage = input.passage.trim().to_owned();
+        if input.decision.returns() && comment.is_empty() {
+            return Err(invalid("comment", "cosign_comment_required"));
+        }
+        if comment.chars().count() > 4000 || passage.chars().count() > 300 {
+            return Err(invalid("comment", "cosign_comment_too_long"));
+        }
+        let r = self
+            .store
+            .route(route)
+            .await?
+            .ok_or(CosigningError::NotFound)?;
+        let steps = self.store.steps(route).await?;
+        let s = steps
+            .iter()
+            .find(|s| s.id == step)
+            .cloned()
+            .ok_or(CosigningError::NotFound)?;
+        if !Self::may_act(actor, &s) {
+            return Err(CosigningError::Forbidden);
+        }
+        let kind = StepKind::parse(&s.kind).unwrap_or(StepKind::Cosign);
+        if kind != StepKind::Acknowledge && account.0 == r.lead_id {
+            return Err(CosigningError::Conflict(
+                "The lead clerk does not co-sign their own draft.".into(),
+            ));
+        }
+        let capacity = if kind == StepKind::Final {
+            Some(
+                self.authority
+                    .capacity(account, OrgUnitId(r.org_unit_id))
+                    .await
+                    .map_err(internal)?
+                    .ok_or(CosigningError::Forbidden)?,
+            )
+        } else {
+            None
+        };
+        let now = self.clock.now();
+        let statement = Statement {
+            kind: "rathaus-decision-1".into(),
+            sha256: r.sha256.clone(),
+            step: format!("cosigning.{}:{}:{}", kind.as_str(), r.id, s.id),
+            decision: input.decision.as_str().into(),
+            comment: comment.clone(),
+            at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            actor: account.to_string(),
+            acting_for: String::new(),
+        };
+        let (public_key, signature) = self.keys.sign(account, &statement);
+        let decision = DecisionRow {
+            id: Uuid::now_v7(),
+            route_id: r.id,
+            step_id: s.id,
+            round: r.round,
+            version_id: r.version_id,
+            decision: input.decision.as_str().into(),
+            comment,
+            passage,
+            actor_id: account.0,
+            actor_name: actor.name.clone(),
+            acting_for_id: None,
+            acting_for_name: None,
+            statement: String::from_utf8(statement.bytes()).unwrap_or_default(),
+            public_key,
+            signature,
+            decided_at: now,
+        };
+        let mut tx = self.store.db().begin().await?;
+        // Serialises decisions on this route; everything is checked again
+        // under the lock.
+        let mut r = self
+            .store
+            .lock_route(&mut tx, route)
+            .await?
+            .ok_or(CosigningError::NotFound)?;
+        if r.state != RouteState::Running.as_str() {
+            return Err(CosigningError::Conflict(
+                "The route is not running (sent back or finished).".into(),
+            ));
+        }
+        if input.version_id != r.version_id || decision.version_id != r.version_id {
+            return Err(CosigningError::Conflict(
+                "This is not the version the route decides on now; open the current one.".into(),
+            ));
+        }
+        let round = self.store.round_steps_in(&mut tx, route, r.round).await?;
+        let Some(current) = round.iter().find(|x| x.id == s.id) else {
+            return Err(CosigningError::Conflict(
+                "The step belongs to an earlier round.".into(),
+            ));
+        };
+        if current.state != "open" {
+            return Err(CosigningError::Conflict(
+                "The step is not open (decided, or its stage has not started).".into(),
+            ));
+        }
+        if let Err(e) = self.store.insert_decision(&mut tx, &decision).await {
+            return Err(if e.is_unique_violation() {
+                CosigningError::Conflict(
+                    "Decided before: a step takes one decision, and a person decides once per version."
+                        .into(),
+                )
+            } else {
+                e.into()
+            });
+        }
+        self.store.set_step(&mut tx, s.id, "done").await?;
+        r.updated_at = now;
+        if input.decision.returns() {
+            for other in round.iter().filter(|x| x.id != s.id && x.state != "done") {
+                self.store.set_step(&mut tx, other.id, "skipped").await?;
+            }
+            r.state = RouteState::Returned.as_str().into();
+        } else {
+            let stage_done = round
+                .iter()
+                .filter(|x| x.stage == s.stage && x.id != s.id)
+                .all(|x| x.state == "done");
+            if stage_done {
+                let next: Vec<&Step> = round.iter().filter(|x| x.stage == s.stage + 1).collect();
+                if next.is_empty() {
+                    r.state = RouteState::Completed.as_str().into();
+                }
+                for n in next {
+                    self.store.set_step(&mut tx, n.id, "open").await?;
+                }
+            }
+        }
+        self.store.update_route(&mut tx, &r).await?;
+        let action = match (kind, capacity.is_some()) {
+            (StepKind::Final, true) => "cosigning.final_signed",
+            _ => "cosigning.decided",
+        };
+        self.audit(&mut tx, actor, action, r.id).await?;
+        tx.commit().await?;
+        self.log.nudge();
+        self.view(actor, route).await
+    }
+
+    /// After a reservation or refusal, the lead clerk revises: the
+    /// document's newest version (it must be new) starts the next round
+    /// with the same stages; earlier decisions stay on record.
+    pub async fn revise(&self, actor: &Actor, route: Uuid) -> Result<RouteView, CosigningError> {
+        let account = Self::staff_account(actor)?;
+        let r = self
+            .store
+            .route(route)
+            .await?
+            .ok_or(CosigningError::NotFound)?;
+        if r.lead_id != account.0 {
+            return Err(CosigningError::Forbidden);
+        }
+        let (_, versions) = self
+            .records
+            .document_in_file(DocumentId(r.document_id))
+            .await
+            .map_err(internal)?;
+        let newest = versions.last().cloned().ok_or(CosigningError::NotFound)?;
+        let now = self.clock.now();
+        let mut tx = self.store.db().begin().await?;
+        let mut r = self
+            .store
+            .lock_route(&mut tx, route)
+            .await?
+            .ok_or(CosigningError::NotFound)?;
+        if r.state != RouteState::Returned.as_str() {
+            return Err(CosigningError::Conflict(
+                "Only a route sent back is revised.".into(),
+            ));
+        }
+        if newest.id == r.version_id {
+            return Err(invalid("version", "cosign_revision_missing"));
+        }
+        let old = self.store.round_steps_in(&mut tx, route, r.round).await?;
+        r.round += 1;
+        r.version_id = newest.id;
+        r.sha256 = newest.sha256.clone();
+        r.state = RouteState::Running.as_str().into();
+        r.updated_at = now;
+        for s in &old {
+            let step = Step {
+                id: Uuid::now_v7(),
+                round: r.round,
+                state: if s.stage == 1 { "open" } else { "waiting" }.into(),
+                ..s.clone()
+            };
+            self.store.insert_step(&mut tx, &step).await?;
+        }
+        self.store.update_route(&mut tx, &r).await?;
+        self.audit(&mut tx, actor, "cosigning.revised", r.id)
+            .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        self.view(actor, route).await
+    }
+
+    /// A route with its steps and checked signatures (staff of its unit and
+    /// everyone it asks).
+    pub async fn view(&self, actor: &Actor, route: Uuid) -> Result<RouteView, CosigningError> {
+        let r = self
+            .store
+            .route(route)
+            .await?
+            .ok_or(CosigningError::NotFound)?;
+        let steps = self.store.steps(route).await?;
+        let involved = Self::works_in(actor, OrgUnitId(r.org_unit_id))
+            || steps.iter().any(|s| Self::may_act(actor, s))
+            || actor.is_system();
+        if !involved {
+            return Err(CosigningError::Forbidden);
+        }
+        let decisions = self.store.decisions(route).await?;
+        let mut checked = Vec::with_capacity(decisions.len());
+        for d in decisions {
+            let valid = self.check(&r, &d).await;
+            let counts = d.round == r.round;
+            checked.push(CheckedDecision {
+                decision: d,
+                valid,
+                counts,
+            });
+        }
+        Ok(RouteView {
+            route: r,
+            steps,
+            decisions: checked,
+        })
+    }
+
+    /// Whether a decision's signature covers its statement and the
+    /// statement the exact content of its version.
+    async fn check(&self, r: &Route, d: &DecisionRow) -> bool {
+        let Ok(statement) = serde_json::from_str::<Statement>(&d.statement) else {
+            return false;
+        };
+        if statement.bytes() != d.statement.as_bytes()
+            || statement.actor != AccountId(d.actor_id).to_string()
+            || statement.decision != d.decision
+        {
+            return false;
+        }
+        let Ok((_, bytes)) = self
+            .records
+            .content_in_file(
+                RecordFileId(r.file_id),
+                kernel::DocumentVersionId(d.version_id),
+            )
+            .await
+        else {
+            return false;
+        };
+        let sha = hex::encode(Sha256::digest(&bytes));
+        sha == statement.sha256
+            && identity::signing::verify(&d.public_key, &statement, &d.signature)
+            && self.keys.public_key(AccountId(d.actor_id)) == d.public_key
+    }
+
+    /// The open steps addressed to the actor or to the units they work in.
+    pub async fn my_requests(&self, actor: &Actor) -> Result<Vec<Request>, CosigningError> {
+        let account = Self::staff_account(actor)?;
+        let units: Vec<Uuid> = actor
+            .grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::Clerk | Role::Manager))
+            .flat_map(|g| g.covers.iter().map(|u| u.0))
+            .collect();
+        Ok(self.store.open_for(account.0, &units).await?)
+    }
+
+    async fn audit(
+        &self,
+        tx: &mut storage::Tx,
+        actor: &Actor,
+        action: &str,
+        id: Uuid,
+    ) -> Result<(), CosigningError> {
+        record_in_tx(
+            tx,
+            self.clock.as_ref(),
+            &AuditEntry::new(
+                actor.audit_label(),
+                action,
+                "cosigning",
+                vec![id.to_string()],
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,462 @@
+//! Co-signing routes: sequential and parallel stages, a reservation sends
+//! the route back and the revision starts a new round (old signatures stay
+//! on record but do not count), the final signature only with authority,
+//! no double signature, stale versions refused, signatures that fail for
+//! a changed byte, concurrent decisions on one parallel stage.
+
+use crate::delivery::{actor_of, app, citizen_case};
+use cosigning::CosigningError;
+use cosigning::domain::{Decision, StepInput, StepKind};
+use cosigning::service::{DecisionInput, RouteInput, RouteView};
+use kernel::{AccountId, Actor, CaseId, OrgUnitId, Role};
+use reqwest::Method;
+use serde_json::json;
+use testkit::TestApp;
+use uuid::Uuid;
+
+struct People {
+    lead: Actor,
+    a: Actor,
+    b_unit: OrgUnitId,
+    b: Actor,
+    head: Actor,
+    case: cases::store::Case,
+    document: kernel::DocumentId,
+}
+
+async fn unit_id(app: &TestApp, code: &str) -> Uuid {
+    storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT id FROM identity_org_unit WHERE code = $1").bind(code).fetch_one(pool).await).expect("unit")
+}
+
+/// A case of the Bürgeramt with a draft document, its lead clerk, a
+/// co-signer in person, a co-signing unit (Ordnungsamt) with a clerk, and
+/// a head with signing authority.
+async fn people(app: &TestApp) -> People {
+    let case = citizen_case(app).await;
+    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit");
+    let n = Uuid::now_v7().simple().to_string();
+    let lead = app
+        .create_staff(
+            &format!("lead-{n}@musterstadt.example"),
+            &code,
+            &[Role::Clerk],
+        )
+        .await;
+    let a = app
+        .create_staff(&format!("a-{n}@musterstadt.example"), &code, &[Role::Clerk])
+        .await;
+    let b = app
+        .create_staff(&format!("b-{n}@musterstadt.example"), "32", &[Role::Clerk])
+        .await;
+    let head = app
+        .create_staff(
+            &format!("head-{n}@musterstadt.example"),
+            &code,
+            &[Role::Manager],
+        )
+        .await;
+    app.app
+        .cases
+        .grant_authority(
+            &Actor::system("t"),
+            head,
+            OrgUnitId(case.org_unit_id),
+            cases::notices::domain::Capacity::Head,
+        )
+        .await
+        .expect("authority");
+    let lead = actor_of(app, lead).await;
+    let (v, _) = app
+        .app
+        .cases
+        .upload(
+            &lead,
+            CaseId(case.id),
+            cases::work::Upload {
+                title: "Entwurf Stellungnahme".into(),
+                document: None,
+                file_name: "Entwurf.txt".into(),
+                bytes: bytes::Bytes::from_static(b"Entwurf der Stellungnahme, Fassung 1\n"),
+                note: String::new(),
+            },
+            None,
+        )
+        .await
+        .expect("draft");
+    People {
+        lead,
+        a: actor_of(app, a).await,
+        b_unit: OrgUnitId(unit_id(app, "32").await),
+        b: actor_of(app, b).await,
+        head: actor_of(app, head).await,
+        case,
+        document: kernel::DocumentId(v.document_id),
+    }
+}
+
+fn person(kind: StepKind, who: &Actor) -> StepInput {
+    StepInput {
+        kind,
+        account_id: who.account,
+        unit_id: None,
+        due_on: None,
+    }
+}
+
+fn step_of(view: &RouteView, round: i64, stage: i64, position: i64) -> Uuid {
+    view.steps
+        .iter()
+        .find(|s| s.round == round && s.stage == stage && s.position == position)
+        .map(|s| s.id)
+        .expect("step")
+}
+
+fn approve(version: Uuid) -> DecisionInput {
+    DecisionInput {
+        version_id: version,
+        decision: Decision::Approve,
+        comment: String::new(),
+        passage: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_reservation_sends_the_route_back_and_the_revision_starts_a_new_round() {
+    let app = app().await;
+    let p = people(&app).await;
+    let svc = &app.app.cosigning;
+    let route = svc
+        .start(
+            &p.lead,
+            RouteInput {
+                document_id: p.document,
+                title: "Stellungnahme zum Antrag".into(),
+                stages: vec![
+                    vec![
+                        person(StepKind::Cosign, &p.a),
+                        StepInput {
+                            kind: StepKind::Cosign,
+                            account_id: None,
+                            unit_id: Some(p.b_unit),
+                            due_on: None,
+                        },
+                    ],
+                    vec![person(StepKind::Final, &p.head)],
+                ],
+            },
+        )
+        .await
+        .expect("started");
+    let view = svc.view(&p.lead, route.id).await.expect("view");
+    let (a1, b1, final1) = (
+        step_of(&view, 1, 1, 1),
+        step_of(&view, 1, 1, 2),
+        step_of(&view, 1, 2, 1),
+    );
+    let v1 = route.version_id;
+
+    // The requests show on the co-signers' lists (person and unit).
+    assert!(
+        svc.my_requests(&p.a)
+            .await
+            .expect("a")
+            .iter()
+            .any(|r| r.step_id == a1)
+    );
+    assert!(
+        svc.my_requests(&p.b)
+            .await
+            .expect("b")
+            .iter()
+            .any(|r| r.step_id == b1)
+    );
+    // The final stage has not started; nobody else acts on a step.
+    assert!(matches!(
+        svc.decide(&p.head, route.id, final1, approve(v1)).await,
+        Err(CosigningError::Conflict(_))
+    ));
+    assert!(matches!(
+        svc.decide(&p.head, route.id, a1, approve(v1)).await,
+        Err(CosigningError::Forbidden)
+    ));
+
+    svc.decide(&p.a, route.id, a1, approve(v1))
+        .await
+        .expect("a approves");
+    // Twice: refused, nothing recorded.
+    assert!(matches!(
+        svc.decide(&p.a, route.id, a1, approve(v1)).await,
+        Err(CosigningError::Conflict(_))
+    ));
+    // A reservation needs a comment.
+    let bare = DecisionInput {
+        decision: Decision::Reserve,
+        ..approve(v1)
+    };
+    assert!(matches!(
+        svc.decide(&p.b, route.id, b1, bare).await,
+        Err(CosigningError::Invalid(_))
+    ));
+    let view = svc
+        .decide(
+            &p.b,
+            route.id,
+            b1,
+            DecisionInput {
+                decision: Decision::Reserve,
+                comment: "Die Frist in Absatz 2 ist zu kurz.".into(),
+                passage: "Seite 1, Absatz 2".into(),
+                ..approve(v1)
+            },
+        )
+        .await
+        .expect("reservation");
+    assert_eq!(view.route.state, "returned");
+    assert_eq!(
+        view.steps
+            .iter()
+            .find(|s| s.id == final1)
+            .map(|s| s.state.as_str()),
+        Some("skipped")
+    );
+    assert!(matches!(
+        svc.decide(&p.head, route.id, final1, approve(v1)).await,
+        Err(CosigningError::Conflict(_))
+    ));
+
+    // Revising needs a new version.
+    assert!(matches!(
+        svc.revise(&p.lead, route.id).await,
+        Err(CosigningError::Invalid(_))
+    ));
+    app.app
+        .cases
+        .upload(
+            &p.lead,
+            CaseId(p.case.id),
+            cases::work::Upload {
+                title: String::new(),
+                document: Some(p.document),
+                file_name: "Entwurf.txt".into(),
+                bytes: bytes::Bytes::from_static(
+                    b"Entwurf der Stellungnahme, Fassung 2 mit langer Frist\n",
+                ),
+                note: "Vorbehalt eingearbeitet".into(),
+            },
+            None,
+        )
+        .await
+        .expect("revision");
+    let view = svc.revise(&p.lead, route.id).await.expect("round 2");
+    assert_eq!(view.route.round, 2);
+    let v2 = view.route.version_id;
+    assert_ne!(v1, v2);
+    // Round 1's signatures stay on record, valid, but do not count.
+    assert_eq!(view.decisions.len(), 2);
+    assert!(view.decisions.iter().all(|d| d.valid && !d.counts));
+    let (a2, b2, final2) = (
+        step_of(&view, 2, 1, 1),
+        step_of(&view, 2, 1, 2),
+        step_of(&view, 2, 2, 1),
+    );
+    // A decision on the old version is refused.
+    assert!(matches!(
+        svc.decide(&p.a, route.id, a2, approve(v1)).await,
+        Err(CosigningError::Conflict(_))
+    ));
+    svc.decide(&p.a, route.id, a2, approve(v2))
+        .await
+        .expect("a, round 2");
+    svc.decide(&p.b, route.id, b2, approve(v2))
+        .await
+        .expect("b, round 2");
+    // The final signature: through the API, by the head.
+    let view = svc
+        .decide(&p.head, route.id, final2, approve(v2))
+        .await
+        .expect("final");
+    assert_eq!(view.route.state, "completed");
+    assert_eq!(
+        view.decisions
+            .iter()
+            .filter(|d| d.counts && d.valid)
+            .count(),
+        3
+    );
+
+    // One changed byte of the signed version and its signatures fail.
+    let sha = view.route.sha256.clone();
+    let blob = app
+        .app
+        .settings
+        .data_dir
+        .join("blobs")
+        .join("sha256")
+        .join(&sha[..2])
+        .join(&sha[2..4])
+        .join(&sha);
+    let mut bytes = std::fs::read(&blob).expect("blob");
+    bytes[3] ^= 0x01;
+    std::fs::write(&blob, &bytes).expect("tamper");
+    let view = svc.view(&p.lead, route.id).await.expect("view");
+    assert!(view.decisions.iter().filter(|d| d.counts).all(|d| !d.valid));
+    assert!(
+        view.decisions.iter().filter(|d| !d.counts).all(|d| d.valid),
+        "round 1's version is untouched"
+    );
+}
+
+#[tokio::test]
+async fn a_route_without_a_final_signer_with_authority_cannot_start() {
+    let mut app = app().await;
+    let p = people(&app).await;
+    let svc = app.app.cosigning.clone();
+    let start = |stages: Vec<Vec<StepInput>>| RouteInput {
+        document_id: p.document,
+        title: "Entwurf".into(),
+        stages,
+    };
+    let err = |r: Result<cosigning::store::Route, CosigningError>| match r {
+        Err(CosigningError::Invalid(e)) => e,
+        other => panic!("expected invalid, got {other:?}"),
+    };
+    let e = err(svc
+        .start(&p.lead, start(vec![vec![person(StepKind::Cosign, &p.a)]]))
+        .await);
+    assert_eq!(
+        e.get("stages").map(|e| e.code.as_str()),
+        Some("route_final_missing")
+    );
+    // The co-signer has no signing authority.
+    let e = err(svc
+        .start(&p.lead, start(vec![vec![person(StepKind::Final, &p.a)]]))
+        .await);
+    assert_eq!(
+        e.get("stages[0][0]").map(|e| e.code.as_str()),
+        Some("route_final_no_authority")
+    );
+    // The lead clerk does not co-sign their own draft.
+    let e = err(svc
+        .start(
+            &p.lead,
+            start(vec![
+                vec![person(StepKind::Cosign, &p.lead)],
+                vec![person(StepKind::Final, &p.head)],
+            ]),
+        )
+        .await);
+    assert_eq!(
+        e.get("stages[0][0]").map(|e| e.code.as_str()),
+        Some("route_lead_cosigns")
+    );
+    assert_eq!(app.count("cosigning_route").await, 0);
+    // Someone of another unit cannot route the unit's document.
+    assert!(matches!(
+        svc.start(&p.b, start(vec![vec![person(StepKind::Final, &p.head)]]))
+            .await,
+        Err(CosigningError::Forbidden)
+    ));
+
+    // Through the API, as the lead clerk's session: 400 naming the step.
+    app.new_browser();
+    let email: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT email FROM identity_account WHERE id = $1").bind(p.lead.account.map(|a| a.0)).fetch_one(pool).await).expect("email");
+    app.login_staff(&email).await;
+    let bad = app
+        .api(
+            Method::POST,
+            "/api/v1/cosigning/routes",
+            None,
+            Some(json!({
+                "document_id": p.document.0, "title": "Entwurf",
+                "stages": [[{"kind": "final", "account_id": p.a.account.map(|a| a.0)}]],
+            })),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("stages[0][0]"), "{}", bad.body);
+    let ok = app
+        .api(Method::POST, "/api/v1/cosigning/routes", None, Some(json!({
+            "document_id": p.document.0, "title": "Entwurf",
+            "stages": [[{"kind": "acknowledge", "account_id": p.a.account.map(|a| a.0)}], [{"kind": "final", "account_id": p.head.account.map(|a| a.0)}]],
+        })))
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    let id = ok.json()["id"].as_str().expect("id").to_owned();
+    let view = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/cosigning/routes/{id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(view.status, 200);
+    assert_eq!(view.json()["steps"].as_array().map(Vec::len), Some(2));
+    // A head without authority any more cannot sign finally.
+    let authorities = app
+        .app
+        .cases
+        .authorities(&Actor::system("t"))
+        .await
+        .expect("list");
+    for a in authorities
+        .iter()
+        .filter(|a| Some(AccountId(a.account_id)) == p.head.account)
+    {
+        app.app
+            .cases
+            .revoke_authority(&Actor::system("t"), a.id)
+            .await
+            .expect("revoke");
+    }
+    let route: Uuid = id.parse().expect("uuid");
+    let v = svc.view(&p.lead, route).await.expect("view");
+    let ack = step_of(&v, 1, 1, 1);
+    svc.decide(&p.a, route, ack, approve(v.route.version_id))
+        .await
+        .expect("acknowledged");
+    let fin = step_of(&v, 1, 2, 1);
+    assert!(matches!(
+        svc.decide(&p.head, route, fin, approve(v.route.version_id))
+            .await,
+        Err(CosigningError::Forbidden)
+    ));
+}
+
+#[tokio::test]
+async fn concurrent_decisions_on_a_parallel_stage_open_the_next_stage_once() {
+    let app = app().await;
+    let p = people(&app).await;
+    let svc = app.app.cosigning.clone();
+    let route = svc
+        .start(
+            &p.lead,
+            RouteInput {
+                document_id: p.document,
+                title: "Parallel".into(),
+                stages: vec![
+                    vec![
+                        person(StepKind::Cosign, &p.a),
+                        person(StepKind::Cosign, &p.b),
+                    ],
+                    vec![person(StepKind::Final, &p.head)],
+                ],
+            },
+        )
+        .await
+        .expect("started");
+    let view = svc.view(&p.lead, route.id).await.expect("view");
+    let (sa, sb) = (step_of(&view, 1, 1, 1), step_of(&view, 1, 1, 2));
+    let v = route.version_id;
+    let (ra, rb) = tokio::join!(
+        svc.decide(&p.a, route.id, sa, approve(v)),
+        svc.decide(&p.b, route.id, sb, approve(v)),
+    );
+    ra.expect("a");
+    rb.expect("b");
+    let view = svc.view(&p.lead, route.id).await.expect("view");
+    let fin = view.steps.iter().find(|s| s.stage == 2).expect("final");
+    assert_eq!(fin.state, "open");
+    assert_eq!(view.route.state, "running");
+    assert_eq!(view.decisions.len(), 2);
+}
