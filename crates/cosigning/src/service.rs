@@ -116,6 +116,7 @@ pub struct DecisionInput {
 pub struct CosigningService {
     store: CosigningStore,
     records: Arc<RecordsService>,
+    identity: Arc<identity::IdentityService>,
     authority: Arc<dyn SigningAuthority>,
     keys: Arc<DecisionKeys>,
     clock: Arc<dyn Clock>,
@@ -127,6 +128,7 @@ impl CosigningService {
     pub fn new(
         store: CosigningStore,
         records: Arc<RecordsService>,
+        identity: Arc<identity::IdentityService>,
         authority: Arc<dyn SigningAuthority>,
         keys: Arc<DecisionKeys>,
         clock: Arc<dyn Clock>,
@@ -135,6 +137,7 @@ impl CosigningService {
         CosigningService {
             store,
             records,
+            identity,
             authority,
             keys,
             clock,
@@ -245,14 +248,45 @@ impl CosigningService {
         Ok(route)
     }
 
-    /// Whether `actor` may act on `step`: the person named, or anyone with
-    /// a clerk or manager role in the unit named.
-    fn may_act(actor: &Actor, step: &Step) -> bool {
+    /// The people `actor` represents today (deputy periods: the principal
+    /// is absent).
+    async fn represented(&self, actor: &Actor) -> Result<Vec<AccountId>, CosigningError> {
+        let Some(account) = actor.account else {
+            return Ok(Vec::new());
+        };
+        let today = self
+            .clock
+            .now()
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .date_naive();
+        self.identity
+            .represented_by(account, today)
+            .await
+            .map_err(internal)
+    }
+
+    /// Whether `actor` may act on `step` and for whom: `Some(None)` for
+    /// themselves (the person named, or a clerk or manager of the unit
+    /// named), `Some(Some(p))` as deputy of the absent person `p`.
+    fn acting_for(
+        actor: &Actor,
+        represented: &[AccountId],
+        step: &Step,
+    ) -> Option<Option<AccountId>> {
         match (step.account_id, step.unit_id) {
-            (Some(a), _) => actor.account.map(|x| x.0) == Some(a),
-            (None, Some(u)) => Self::works_in(actor, OrgUnitId(u)),
-            _ => false,
+            (Some(a), _) if actor.account.map(|x| x.0) == Some(a) => Some(None),
+            (Some(a), _) if represented.contains(&AccountId(a)) => Some(Some(AccountId(a))),
+            (None, Some(u)) if Self::works_in(actor, OrgUnitId(u)) => Some(None),
+            _ => None,
         }
+    }
+
+    async fn name_of(&self, account: AccountId) -> Result<String, CosigningError> {
+        self.identity
+            .account(&Actor::system("cosigning"), account)
+            .await
+            .map(|(a, _)| a.display_name)
+            .map_err(internal)
     }
 
     /// Decides on an open step of the current round, on the route's current
@@ -286,25 +320,37 @@ impl CosigningService {
             .find(|s| s.id == step)
             .cloned()
             .ok_or(CosigningError::NotFound)?;
-        if !Self::may_act(actor, &s) {
-            return Err(CosigningError::Forbidden);
-        }
+        let represented = self.represented(actor).await?;
+        let acting_for =
+            Self::acting_for(actor, &represented, &s).ok_or(CosigningError::Forbidden)?;
         let kind = StepKind::parse(&s.kind).unwrap_or(StepKind::Cosign);
         if kind != StepKind::Acknowledge && account.0 == r.lead_id {
             return Err(CosigningError::Conflict(
                 "The lead clerk does not co-sign their own draft.".into(),
             ));
         }
+        // The final signature needs authority for the unit: one's own, or
+        // as deputy the absent signer's, which is then given "In
+        // Vertretung" (GGO § 18).
         let capacity = if kind == StepKind::Final {
-            Some(
-                self.authority
-                    .capacity(account, OrgUnitId(r.org_unit_id))
-                    .await
-                    .map_err(internal)?
-                    .ok_or(CosigningError::Forbidden)?,
-            )
+            let signer = acting_for.unwrap_or(account);
+            let own = self
+                .authority
+                .capacity(signer, OrgUnitId(r.org_unit_id))
+                .await
+                .map_err(internal)?
+                .ok_or(CosigningError::Forbidden)?;
+            Some(if acting_for.is_some() {
+                "deputy".to_owned()
+            } else {
+                own
+            })
         } else {
             None
+        };
+        let acting_for_name = match acting_for {
+            Some(p) => Some(self.name_of(p).await?),
+            None => None,
         };
         let now = self.clock.now();
         let statement = Statement {
@@ -315,7 +361,7 @@ impl CosigningService {
             comment: comment.clone(),
             at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
             actor: account.to_string(),
-            acting_for: String::new(),
+            acting_for: acting_for.map(|p| p.to_string()).unwrap_or_default(),
         };
         let (public_key, signature) = self.keys.sign(account, &statement);
         let decision = DecisionRow {
@@ -329,8 +375,9 @@ impl CosigningService {
             passage,
             actor_id: account.0,
             actor_name: actor.name.clone(),
-            acting_for_id: None,
-            acting_for_name: None,
+            acting_for_id: acting_for.map(|p| p.0),
+            acting_for_name,
+            capacity,
             statement: String::from_utf8(statement.bytes()).unwrap_or_default(),
             public_key,
             signature,
@@ -398,9 +445,10 @@ impl CosigningService {
             }
         }
         self.store.update_route(&mut tx, &r).await?;
-        let action = match (kind, capacity.is_some()) {
-            (StepKind::Final, true) => "cosigning.final_signed",
-            _ => "cosigning.decided",
+        let action = if kind == StepKind::Final {
+            "cosigning.final_signed"
+        } else {
+            "cosigning.decided"
         };
         self.audit(&mut tx, actor, action, r.id).await?;
         tx.commit().await?;
@@ -474,8 +522,11 @@ impl CosigningService {
             .await?
             .ok_or(CosigningError::NotFound)?;
         let steps = self.store.steps(route).await?;
+        let represented = self.represented(actor).await?;
         let involved = Self::works_in(actor, OrgUnitId(r.org_unit_id))
-            || steps.iter().any(|s| Self::may_act(actor, s))
+            || steps
+                .iter()
+                .any(|s| Self::acting_for(actor, &represented, s).is_some())
             || actor.is_system();
         if !involved {
             return Err(CosigningError::Forbidden);
@@ -504,8 +555,13 @@ impl CosigningService {
         let Ok(statement) = serde_json::from_str::<Statement>(&d.statement) else {
             return false;
         };
+        let acting_for = d
+            .acting_for_id
+            .map(|p| AccountId(p).to_string())
+            .unwrap_or_default();
         if statement.bytes() != d.statement.as_bytes()
             || statement.actor != AccountId(d.actor_id).to_string()
+            || statement.acting_for != acting_for
             || statement.decision != d.decision
         {
             return false;
@@ -526,16 +582,19 @@ impl CosigningService {
             && self.keys.public_key(AccountId(d.actor_id)) == d.public_key
     }
 
-    /// The open steps addressed to the actor or to the units they work in.
+    /// The open steps addressed to the actor, to those they represent
+    /// today, or to the units they work in.
     pub async fn my_requests(&self, actor: &Actor) -> Result<Vec<Request>, CosigningError> {
         let account = Self::staff_account(actor)?;
+        let mut people = vec![account.0];
+        people.extend(self.represented(actor).await?.into_iter().map(|p| p.0));
         let units: Vec<Uuid> = actor
             .grants
             .iter()
             .filter(|g| matches!(g.role, Role::Clerk | Role::Manager))
             .flat_map(|g| g.covers.iter().map(|u| u.0))
             .collect();
-        Ok(self.store.open_for(account.0, &units).await?)
+        Ok(self.store.open_for(&people, &units).await?)
     }
 
     async fn audit(

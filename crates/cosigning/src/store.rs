@@ -94,6 +94,9 @@ pub struct DecisionRow {
     pub acting_for_id: Option<Uuid>,
     /// That person's name.
     pub acting_for_name: Option<String>,
+    /// The form of a final signature: `head`, `deputy` (In Vertretung) or
+    /// `commissioned` (Im Auftrag).
+    pub capacity: Option<String>,
     /// The signed statement (canonical JSON).
     pub statement: String,
     /// Public key (hex).
@@ -104,7 +107,7 @@ pub struct DecisionRow {
     pub decided_at: DateTime<Utc>,
 }
 
-const DECISION_COLS: &str = "id, route_id, step_id, round, version_id, decision, comment, passage, actor_id, actor_name, acting_for_id, acting_for_name, statement, public_key, signature, decided_at";
+const DECISION_COLS: &str = "id, route_id, step_id, round, version_id, decision, comment, passage, actor_id, actor_name, acting_for_id, acting_for_name, capacity, statement, public_key, signature, decided_at";
 
 /// An open step with its route, for "my co-signing requests".
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -123,6 +126,9 @@ pub struct Request {
     pub due_on: Option<NaiveDate>,
     /// The version to decide on.
     pub version_id: Uuid,
+    /// The person the step names (none for a unit step); another than the
+    /// caller when they act as deputy.
+    pub account_id: Option<Uuid>,
 }
 
 /// The co-signing tables.
@@ -226,11 +232,11 @@ impl CosigningStore {
     /// this round decided before.
     pub async fn insert_decision(&self, tx: &mut Tx, d: &DecisionRow) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
-            "INSERT INTO cosigning_decision (id, route_id, step_id, round, version_id, decision, comment, passage, actor_id, actor_name, acting_for_id, acting_for_name, statement, public_key, signature, decided_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            "INSERT INTO cosigning_decision (id, route_id, step_id, round, version_id, decision, comment, passage, actor_id, actor_name, acting_for_id, acting_for_name, capacity, statement, public_key, signature, decided_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         ).bind(d.id).bind(d.route_id).bind(d.step_id).bind(d.round).bind(d.version_id).bind(&d.decision).bind(&d.comment)
         .bind(&d.passage).bind(d.actor_id).bind(&d.actor_name).bind(d.acting_for_id).bind(&d.acting_for_name)
-        .bind(&d.statement).bind(&d.public_key).bind(&d.signature).bind(d.decided_at)
+        .bind(&d.capacity).bind(&d.statement).bind(&d.public_key).bind(&d.signature).bind(d.decided_at)
         .execute(conn).await?.rows_affected());
         Ok(())
     }
@@ -245,26 +251,45 @@ impl CosigningStore {
         )
     }
 
-    /// Open steps of running routes addressed to the person or to one of
-    /// the units, soonest due first.
-    pub async fn open_for(&self, account: Uuid, units: &[Uuid]) -> Result<Vec<Request>, DbError> {
-        // Units are few per person: bound as a list of placeholders.
-        let list: Vec<String> = (0..units.len()).map(|i| format!("${}", i + 2)).collect();
-        let unit_clause = if list.is_empty() {
-            String::new()
-        } else {
-            format!(" OR s.unit_id IN ({})", list.join(", "))
+    /// Open steps of running routes addressed to one of the people (the
+    /// person and whom they represent) or units, soonest due first.
+    pub async fn open_for(
+        &self,
+        accounts: &[Uuid],
+        units: &[Uuid],
+    ) -> Result<Vec<Request>, DbError> {
+        // People and units are few per person: bound as placeholders.
+        let ids: Vec<Uuid> = accounts.iter().chain(units).copied().collect();
+        let list = |from: usize, n: usize| -> String {
+            (from..from + n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
+        let mut who = Vec::new();
+        if !accounts.is_empty() {
+            who.push(format!("s.account_id IN ({})", list(1, accounts.len())));
+        }
+        if !units.is_empty() {
+            who.push(format!(
+                "s.unit_id IN ({})",
+                list(accounts.len() + 1, units.len())
+            ));
+        }
+        if who.is_empty() {
+            return Ok(Vec::new());
+        }
         let sql = format!(
-            "SELECT r.id AS route_id, r.title, r.lead_name, s.id AS step_id, s.kind, s.due_on, r.version_id
+            "SELECT r.id AS route_id, r.title, r.lead_name, s.id AS step_id, s.kind, s.due_on, r.version_id, s.account_id
              FROM cosigning_step s JOIN cosigning_route r ON r.id = s.route_id AND r.round = s.round
-             WHERE s.state = 'open' AND r.state = 'running' AND (s.account_id = $1{unit_clause})
-             ORDER BY s.due_on IS NULL, s.due_on, r.created_at LIMIT 200"
+             WHERE s.state = 'open' AND r.state = 'running' AND ({})
+             ORDER BY s.due_on IS NULL, s.due_on, r.created_at LIMIT 200",
+            who.join(" OR ")
         );
         Ok(on_db!(&self.db, pool => {
-            let mut q = sqlx::query_as::<_, Request>(sqlx::AssertSqlSafe(sql)).bind(account);
-            for u in units {
-                q = q.bind(*u);
+            let mut q = sqlx::query_as::<_, Request>(sqlx::AssertSqlSafe(sql));
+            for id in &ids {
+                q = q.bind(*id);
             }
             q.fetch_all(pool).await?
         }))

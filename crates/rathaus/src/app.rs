@@ -288,6 +288,7 @@ impl Application {
         let cosigning = Arc::new(cosigning::CosigningService::new(
             cosigning::store::CosigningStore::new(db.clone()),
             records.clone(),
+            identity.clone(),
             Arc::new(CasesAuthority(cases.clone())),
             decision_keys,
             clock.clone(),

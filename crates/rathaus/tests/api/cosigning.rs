@@ -460,3 +460,67 @@ async fn concurrent_decisions_on_a_parallel_stage_open_the_next_stage_once() {
     assert_eq!(view.route.state, "running");
     assert_eq!(view.decisions.len(), 2);
 }
+
+#[tokio::test]
+async fn the_deputy_of_an_absent_head_signs_finally_in_vertretung_with_both_names() {
+    let app = app().await;
+    let p = people(&app).await;
+    let svc = app.app.cosigning.clone();
+    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(p.case.org_unit_id).fetch_one(pool).await).expect("unit");
+    let deputy = app
+        .create_staff(
+            "vertretung-leitung@musterstadt.example",
+            &code,
+            &[Role::Manager],
+        )
+        .await;
+    let deputy = actor_of(&app, deputy).await;
+    let route = svc
+        .start(
+            &p.lead,
+            RouteInput {
+                document_id: p.document,
+                title: "Bescheidentwurf".into(),
+                stages: vec![vec![person(StepKind::Final, &p.head)]],
+            },
+        )
+        .await
+        .expect("started");
+    let view = svc.view(&p.lead, route.id).await.expect("view");
+    let fin = step_of(&view, 1, 1, 1);
+    // Before the absence the deputy has nothing to do here.
+    assert!(svc.my_requests(&deputy).await.expect("requests").is_empty());
+    assert!(matches!(
+        svc.decide(&deputy, route.id, fin, approve(route.version_id))
+            .await,
+        Err(CosigningError::Forbidden)
+    ));
+    // The head is absent today: the deputy period.
+    let today = kernel::Clock::now(&app.clock).date_naive();
+    app.app
+        .identity
+        .add_deputy(
+            &Actor::system("t"),
+            p.head.account.expect("head"),
+            deputy.account.expect("deputy"),
+            today - chrono::Days::new(1),
+            today + chrono::Days::new(7),
+        )
+        .await
+        .expect("deputy");
+    let requests = svc.my_requests(&deputy).await.expect("requests");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].account_id, p.head.account.map(|a| a.0));
+    let view = svc
+        .decide(&deputy, route.id, fin, approve(route.version_id))
+        .await
+        .expect("signed in Vertretung");
+    assert_eq!(view.route.state, "completed");
+    let d = &view.decisions[0].decision;
+    assert_eq!(d.actor_id, deputy.account.expect("deputy").0);
+    assert_eq!(d.acting_for_id, p.head.account.map(|a| a.0));
+    assert_eq!(d.actor_name, deputy.name);
+    assert_eq!(d.acting_for_name.as_deref(), Some(p.head.name.as_str()));
+    assert_eq!(d.capacity.as_deref(), Some("deputy"));
+    assert!(view.decisions[0].valid);
+}

@@ -49,6 +49,9 @@ CREATE TABLE cosigning_decision (
     actor_name       TEXT NOT NULL,
     acting_for_id    UUID,
     acting_for_name  TEXT,
+    -- The form of a final signature (GGO § 18): head, deputy
+    -- ("In Vertretung") or commissioned ("Im Auftrag").
+    capacity         TEXT,
     statement        TEXT NOT NULL,
     public_key       TEXT NOT NULL,
     signature        TEXT NOT NULL,
