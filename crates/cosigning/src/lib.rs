@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod pages;
 pub mod service;
 pub mod store;
 

@@ -281,6 +281,11 @@ impl CosigningService {
         }
     }
 
+    /// A staff member's name.
+    pub async fn name_of_account(&self, account: AccountId) -> Result<String, CosigningError> {
+        self.name_of(account).await
+    }
+
     async fn name_of(&self, account: AccountId) -> Result<String, CosigningError> {
         self.identity
             .account(&Actor::system("cosigning"), account)
@@ -547,6 +552,132 @@ impl CosigningService {
             steps,
             decisions: checked,
         })
+    }
+
+    /// Names for a route's page: the people and units its steps name.
+    pub async fn names(
+        &self,
+        view: &RouteView,
+    ) -> Result<std::collections::HashMap<Uuid, String>, CosigningError> {
+        let mut out = std::collections::HashMap::new();
+        let system = Actor::system("cosigning");
+        let units = self.identity.org_units(&system).await.map_err(internal)?;
+        for s in &view.steps {
+            if let Some(a) = s.account_id
+                && !out.contains_key(&a)
+            {
+                out.insert(a, self.name_of(AccountId(a)).await?);
+            }
+            if let Some(u) = s.unit_id
+                && let Some(unit) = units.iter().find(|x| x.id.0 == u)
+            {
+                out.insert(u, unit.name.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whom a person could ask in a route on a document of `unit`: its
+    /// clerks and managers (people), every org unit, and the managers
+    /// (final signature).
+    pub async fn choices(
+        &self,
+        unit: OrgUnitId,
+    ) -> Result<(Vec<(Uuid, String)>, Vec<(Uuid, String)>), CosigningError> {
+        let mut people = Vec::new();
+        for role in [Role::Manager, Role::Clerk] {
+            for (a, name) in self
+                .identity
+                .holders_for(role, unit)
+                .await
+                .map_err(internal)?
+            {
+                if !people.iter().any(|(x, _)| *x == a.0) {
+                    people.push((a.0, name));
+                }
+            }
+        }
+        let units = self
+            .identity
+            .org_units(&Actor::system("cosigning"))
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|u| (u.id.0, u.name))
+            .collect();
+        Ok((people, units))
+    }
+
+    /// The unit of a document's file (the start page checks the actor).
+    pub async fn document_unit(
+        &self,
+        actor: &Actor,
+        document: DocumentId,
+    ) -> Result<(OrgUnitId, String), CosigningError> {
+        let (file, versions) =
+            self.records
+                .document_in_file(document)
+                .await
+                .map_err(|e| match e {
+                    records::RecordsError::NotFound => CosigningError::NotFound,
+                    other => internal(other),
+                })?;
+        let unit = file
+            .org_unit_id
+            .map(OrgUnitId)
+            .ok_or(CosigningError::Forbidden)?;
+        if !Self::works_in(actor, unit) {
+            return Err(CosigningError::Forbidden);
+        }
+        let name = versions
+            .last()
+            .map(|v| v.file_name.clone())
+            .unwrap_or_default();
+        Ok((unit, format!("{} – {name}", file.reference)))
+    }
+
+    /// The content of a version a route decides or decided on.
+    pub async fn version_content(
+        &self,
+        actor: &Actor,
+        route: Uuid,
+        version: Uuid,
+    ) -> Result<(records::store::Version, bytes::Bytes), CosigningError> {
+        let view = self.view(actor, route).await?;
+        let known = view.route.version_id == version
+            || view
+                .decisions
+                .iter()
+                .any(|d| d.decision.version_id == version);
+        if !known {
+            return Err(CosigningError::NotFound);
+        }
+        self.records
+            .content_in_file(
+                RecordFileId(view.route.file_id),
+                kernel::DocumentVersionId(version),
+            )
+            .await
+            .map_err(internal)
+    }
+
+    /// The open steps of the current round `actor` may decide (for
+    /// themselves or as deputy).
+    pub async fn my_steps(
+        &self,
+        actor: &Actor,
+        view: &RouteView,
+    ) -> Result<Vec<(Step, Option<AccountId>)>, CosigningError> {
+        if view.route.state != RouteState::Running.as_str() {
+            return Ok(Vec::new());
+        }
+        let represented = self.represented(actor).await?;
+        Ok(view
+            .steps
+            .iter()
+            .filter(|s| s.round == view.route.round && s.state == "open")
+            .filter_map(|s| Self::acting_for(actor, &represented, s).map(|f| (s.clone(), f)))
+            .collect())
     }
 
     /// Whether a decision's signature covers its statement and the

@@ -200,6 +200,7 @@ pub struct IdentityService {
     settings: IdentitySettings,
     on_job: Arc<dyn Fn() + Send + Sync>,
     tokens: TokenCache,
+    panels: std::sync::OnceLock<Vec<Arc<dyn web::home::HomePanel>>>,
 }
 
 /// Actors of API tokens seen in the last [`TOKEN_TTL`], by token hash: an
@@ -229,7 +230,25 @@ impl IdentityService {
             settings,
             on_job,
             tokens: TokenCache::default(),
+            panels: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets what other contexts show on the staff start page (once, when
+    /// the application is built).
+    pub fn set_home_panels(&self, panels: Vec<Arc<dyn web::home::HomePanel>>) {
+        let _ = self.panels.set(panels);
+    }
+
+    /// The start page's sections for `actor`.
+    pub async fn home_sections(&self, actor: &Actor) -> Vec<web::home::HomeSection> {
+        let mut out = Vec::new();
+        for p in self.panels.get().map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(s) = p.section(actor).await {
+                out.push(s);
+            }
+        }
+        out
     }
 
     /// Settings in force.

@@ -294,6 +294,9 @@ impl Application {
             clock.clone(),
             log.clone(),
         ));
+        identity.set_home_panels(vec![Arc::new(cosigning::pages::RequestsPanel(
+            cosigning.clone(),
+        ))]);
         Ok(Application {
             cosigning,
             disposal,
@@ -345,6 +348,7 @@ impl Application {
             .merge(forms::html::router(self.forms.clone()))
             .merge(records::http::router(self.records.clone()))
             .merge(records::disposal::pages::router(self.disposal.clone()))
+            .merge(cosigning::pages::router(self.cosigning.clone()))
             .merge(cases::http::router(cases::http::Pages {
                 cases: self.cases.clone(),
                 clock: self.clock.clone(),

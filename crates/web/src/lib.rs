@@ -14,6 +14,7 @@ pub mod assets;
 pub mod csrf;
 pub mod error;
 pub mod headers;
+pub mod home;
 pub mod i18n;
 pub mod page;
 

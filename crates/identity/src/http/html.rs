@@ -750,6 +750,7 @@ struct StaffHomePage {
     ctx: PageCtx,
     account: Account,
     roles: Vec<(String, String)>,
+    sections: Vec<web::home::HomeSection>,
 }
 
 async fn role_rows(
@@ -778,10 +779,12 @@ async fn staff_home(
     StaffUser(actor, account): StaffUser,
 ) -> Result<StaffHomePage, AppError> {
     let roles = role_rows(&svc, &actor, &ctx).await?;
+    let sections = svc.home_sections(&actor).await;
     Ok(StaffHomePage {
         ctx,
         account,
         roles,
+        sections,
     })
 }
 

@@ -524,3 +524,139 @@ async fn the_deputy_of_an_absent_head_signs_finally_in_vertretung_with_both_name
     assert_eq!(d.capacity.as_deref(), Some("deputy"));
     assert!(view.decisions[0].valid);
 }
+
+/// The action of the first decision form of a route page.
+fn decision_action(page: &testkit::Page) -> String {
+    page.body
+        .split("action=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.contains("/schritte/"))
+        .expect("a decision form")
+        .to_owned()
+}
+
+async fn email_of(app: &TestApp, who: &Actor) -> String {
+    storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT email FROM identity_account WHERE id = $1").bind(who.account.map(|a| a.0)).fetch_one(pool).await).expect("email")
+}
+
+#[tokio::test]
+async fn the_route_is_started_and_signed_from_the_pages_in_one_tap_each() {
+    let mut app = app().await;
+    let p = people(&app).await;
+    app.new_browser();
+    app.login_staff(&email_of(&app, &p.lead).await).await;
+    let case_page = app.get(&format!("/arbeit/vorgaenge/{}", p.case.id)).await;
+    let start = format!("/arbeit/mitzeichnung/neu?dokument={}", p.document.0);
+    assert!(
+        case_page.body.contains(&start.replace('&', "&amp;")),
+        "{}",
+        case_page.body
+    );
+    let form = app.get(&start).await;
+    assert_eq!(form.status, 200);
+    let a = format!("a:{}", p.a.account.map(|x| x.0).expect("a"));
+    let head = format!("a:{}", p.head.account.map(|x| x.0).expect("head"));
+    let doc = p.document.0.to_string();
+    // Without a final signer: the error summary names the field.
+    let missing = app
+        .post_form(
+            "/arbeit/mitzeichnung/neu",
+            &[
+                ("document", &doc),
+                ("title", "Stellungnahme"),
+                ("s1_1_who", &a),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, 422, "{}", missing.body);
+    assert!(
+        missing.body.contains("href=\"#final_who\""),
+        "{}",
+        missing.body
+    );
+    // A co-signer without authority as final signer: named at the field.
+    let no_authority = app
+        .post_form(
+            "/arbeit/mitzeichnung/neu",
+            &[
+                ("document", &doc),
+                ("title", "Stellungnahme"),
+                ("final_who", &a),
+            ],
+        )
+        .await;
+    assert_eq!(no_authority.status, 422);
+    assert!(
+        no_authority.body.contains("href=\"#final_who\""),
+        "{}",
+        no_authority.body
+    );
+    assert_eq!(app.count("cosigning_route").await, 0);
+    let started = app
+        .post_form(
+            "/arbeit/mitzeichnung/neu",
+            &[
+                ("document", &doc),
+                ("title", "Stellungnahme zum Antrag"),
+                ("s1_1_kind", "cosign"),
+                ("s1_1_who", &a),
+                ("final_who", &head),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let route = started.location.clone().expect("route page");
+
+    // The co-signer finds it on the start page and signs in one tap.
+    app.new_browser();
+    app.login_staff(&email_of(&app, &p.a).await).await;
+    let home = app.get("/arbeit").await;
+    assert!(
+        home.body.contains("Stellungnahme zum Antrag") && home.body.contains(&route),
+        "{}",
+        home.body
+    );
+    let page = app.get(&route).await;
+    let action = decision_action(&page);
+    let version = page
+        .between("name=\"version_id\" value=\"", "\"")
+        .expect("version");
+    let signed = app
+        .post_form(
+            &action,
+            &[("version_id", &version), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    // A reservation without a reason would have been refused on the page.
+    let again = app
+        .post_form(
+            &action,
+            &[("version_id", &version), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(again.status, 409, "decided before");
+
+    // The head signs finally; the strip shows who, what and in whose name.
+    app.new_browser();
+    app.login_staff(&email_of(&app, &p.head).await).await;
+    let page = app.get(&route).await;
+    let action = decision_action(&page);
+    assert_eq!(
+        app.post_form(
+            &action,
+            &[("version_id", &version), ("decision", "approve")]
+        )
+        .await
+        .status,
+        303
+    );
+    let page = app.get(&route).await;
+    assert!(page.body.contains("id=\"strip\""));
+    assert!(page.body.contains(&p.a.name) && page.body.contains(&p.head.name));
+    assert!(page.body.contains("schlussgezeichnet"), "{}", page.body);
+    let doc = app.get(&format!("{route}/fassungen/{version}")).await;
+    assert_eq!(doc.status, 200);
+    assert!(doc.body.starts_with("Entwurf der Stellungnahme"));
+}
