@@ -1021,6 +1021,77 @@ describe('rathaus end to end', () => {
         await goto(page, casePath);
         assert.match(clean(await page.textContent('#messages')), /Danke, mache ich\./);
 
+        // Co-signing: the head routes a statement to the Ordnungsamt; its
+        // clerk (phone) signs with reservation, the head revises, the new
+        // round is co-signed in one tap and the head signs finally.
+        await page.click('section[aria-labelledby="dokumente"] details summary');
+        await page.fill('#title', 'Stellungnahme zur Parkzone');
+        await page.setInputFiles('#file', { name: 'Stellungnahme.txt', mimeType: 'text/plain', buffer: Buffer.from('Stellungnahme zur Parkzone, Fassung 1\n') });
+        await submit(page, '#upload');
+        await expectPath(page, casePath);
+        const startRoute = page.locator('#documents li', { hasText: 'Stellungnahme zur Parkzone' }).locator('.rh-start-route');
+        await navigate(page, () => startRoute.click());
+        await checkPage(page);
+        const olafOption = await page.locator('#s1_1_who option', { hasText: 'Olaf Ordnung' }).count();
+        const unitValue = await page.locator('#s1_1_who option', { hasText: 'Ordnungsamt' }).first().getAttribute('value');
+        assert.ok(olafOption === 0 && unitValue, 'the Ordnungsamt is offered as a unit');
+        const noFinal = await submit(page, '#start-route');
+        assert.equal(noFinal.status(), 422, 'a route without a final signature is refused');
+        await checkPage(page);
+        await page.fill('#title', 'Stellungnahme zur Parkzone');
+        await page.selectOption('#s1_1_who', unitValue);
+        const leaValue = await page.locator('#final_who option', { hasText: 'Lea Leitung' }).getAttribute('value');
+        await page.selectOption('#final_who', leaValue);
+        await submit(page, '#start-route');
+        const routePath = new URL(page.url()).pathname;
+        assert.match(routePath, /^\/arbeit\/mitzeichnung\/[0-9a-f-]{36}$/);
+        await checkPage(page);
+
+        const olaf = await newPage(PHONE, { label: 'notice-fee-cosigner', checkOverflow: true });
+        try {
+          await staffFirstLogin(olaf, 'ordnungsamt@musterstadt.example');
+          assert.match(clean(await olaf.textContent('main')), /Stellungnahme zur Parkzone/);
+          await checkPage(olaf);
+          await navigate(olaf, () => olaf.click('.rh-home-items a'));
+          await expectPath(olaf, routePath);
+          await checkPage(olaf);
+          await olaf.click('details.rh-details summary');
+          const bare = await submit(olaf, '#reserve-1');
+          assert.equal(bare.status(), 422, 'a reservation needs its reason');
+          await checkPage(olaf);
+          await olaf.fill('#comment', 'Bitte die Anwohnerzahl ergänzen.');
+          await olaf.fill('#passage', 'Absatz 1');
+          await submit(olaf, '#reserve-1');
+          assert.match(clean(await olaf.textContent('#route-state')), /zurückgegeben/);
+          await checkPage(olaf);
+
+          // The head uploads the revision and starts the new round.
+          await goto(page, casePath);
+          await page.click('section[aria-labelledby="dokumente"] details summary');
+          await page.selectOption('#document', { label: 'Stellungnahme zur Parkzone' });
+          await page.setInputFiles('#file', { name: 'Stellungnahme.txt', mimeType: 'text/plain', buffer: Buffer.from('Stellungnahme zur Parkzone, Fassung 2: 412 Anwohner\n') });
+          await submit(page, '#upload');
+          await goto(page, routePath);
+          await submit(page, '#new-round');
+          assert.match(clean(await page.textContent('#strip')), /frühere Fassung/);
+          await checkPage(page);
+
+          // One tap on the phone, then the final signature.
+          await goto(olaf, routePath);
+          await submit(olaf, '#approve-1');
+          await checkPage(olaf);
+          const { problems } = pageOptions.get(olaf);
+          assert.deepEqual(problems, [], formatProblems(problems));
+        } finally {
+          await olaf.context().close();
+        }
+        await goto(page, routePath);
+        await submit(page, '#approve-1');
+        assert.match(clean(await page.textContent('#route-state')), /schlussgezeichnet/);
+        assert.match(clean(await page.textContent('#strip')), /Olaf Ordnung.*Lea Leitung|Lea Leitung.*Olaf Ordnung/);
+        await checkPage(page);
+        await goto(page, casePath);
+
         // The notice: decision, draft typeset by a job, signed, sealed.
         await page.fill('#decision', 'Ihrem Antrag auf einen Bewohnerparkausweis wird entsprochen.\n\nBegründung: Sie wohnen in der Parkzone.');
         await submit(page, '#start-notice');

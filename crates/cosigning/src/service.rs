@@ -189,7 +189,9 @@ impl CosigningService {
         for (i, stage) in input.stages.iter().enumerate() {
             for (j, st) in stage.iter().enumerate() {
                 let at = format!("stages[{i}][{j}]");
-                if st.kind != StepKind::Acknowledge && st.account_id == Some(lead) {
+                // The lead does not co-sign their own draft; a lead with
+                // signing authority may sign it finally.
+                if st.kind == StepKind::Cosign && st.account_id == Some(lead) {
                     errors.add(&at, "route_lead_cosigns");
                 }
                 if st.kind == StepKind::Final {
@@ -329,7 +331,7 @@ impl CosigningService {
         let acting_for =
             Self::acting_for(actor, &represented, &s).ok_or(CosigningError::Forbidden)?;
         let kind = StepKind::parse(&s.kind).unwrap_or(StepKind::Cosign);
-        if kind != StepKind::Acknowledge && account.0 == r.lead_id {
+        if kind == StepKind::Cosign && account.0 == r.lead_id {
             return Err(CosigningError::Conflict(
                 "The lead clerk does not co-sign their own draft.".into(),
             ));
