@@ -498,6 +498,23 @@ impl CasesService {
 
     /// Adds a timeline entry and its access-log entry in the caller's
     /// transaction.
+    /// Adds an entry to the timeline of the case whose file is `file`
+    /// (other contexts' events, e.g. co-signing), in their transaction;
+    /// nothing when the file belongs to no case.
+    pub async fn timeline_for_file_in(
+        &self,
+        tx: &mut storage::Tx,
+        file: uuid::Uuid,
+        by: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), CasesError> {
+        if let Some(case) = self.store.case_of_file_in(tx, file).await? {
+            self.timeline_in(tx, by, CaseId(case), kind, detail).await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn timeline_in(
         &self,
         tx: &mut storage::Tx,

@@ -94,6 +94,13 @@ pub struct CasesStore {
 }
 
 impl CasesStore {
+    /// The case whose file is `file`, read in the transaction.
+    pub async fn case_of_file_in(&self, tx: &mut Tx, file: Uuid) -> Result<Option<Uuid>, DbError> {
+        Ok(
+            on_tx!(tx, conn => sqlx::query_scalar("SELECT id FROM cases_case WHERE file_id = $1").bind(file).fetch_optional(conn).await?),
+        )
+    }
+
     /// Deletes the case of a file with its history, follow-ups, requests,
     /// messages, notices with their signatures and its fee claim (payments
     /// read from statements stay, unlinked: they are the bank's record);

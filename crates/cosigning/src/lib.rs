@@ -21,4 +21,4 @@ pub mod service;
 pub mod store;
 
 pub use domain::{Decision, RouteState, StepKind};
-pub use service::{CosigningError, CosigningService, SigningAuthority};
+pub use service::{CosigningError, CosigningService, RouteEvents, SigningAuthority};

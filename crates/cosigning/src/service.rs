@@ -57,6 +57,20 @@ pub trait SigningAuthority: Send + Sync {
     -> Result<Option<String>, String>;
 }
 
+/// Where the route's events are recorded besides its own tables: the
+/// timeline of the case whose file holds the document.
+#[async_trait::async_trait]
+pub trait RouteEvents: Send + Sync {
+    /// Records `detail` for the file, inside the route's transaction.
+    async fn record_in(
+        &self,
+        tx: &mut storage::Tx,
+        file: Uuid,
+        by: &str,
+        detail: &str,
+    ) -> Result<(), String>;
+}
+
 /// A route with its steps and its decisions, each with its signature
 /// checked against the version's content.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -118,6 +132,7 @@ pub struct CosigningService {
     records: Arc<RecordsService>,
     identity: Arc<identity::IdentityService>,
     authority: Arc<dyn SigningAuthority>,
+    events: Arc<dyn RouteEvents>,
     keys: Arc<DecisionKeys>,
     clock: Arc<dyn Clock>,
     log: AccessLog,
@@ -125,11 +140,13 @@ pub struct CosigningService {
 
 impl CosigningService {
     /// The service.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: CosigningStore,
         records: Arc<RecordsService>,
         identity: Arc<identity::IdentityService>,
         authority: Arc<dyn SigningAuthority>,
+        events: Arc<dyn RouteEvents>,
         keys: Arc<DecisionKeys>,
         clock: Arc<dyn Clock>,
         log: AccessLog,
@@ -139,6 +156,7 @@ impl CosigningService {
             records,
             identity,
             authority,
+            events,
             keys,
             clock,
             log,
@@ -245,6 +263,13 @@ impl CosigningService {
         }
         self.audit(&mut tx, actor, "cosigning.started", route.id)
             .await?;
+        self.event(
+            &mut tx,
+            actor,
+            route.file_id,
+            &format!("Mitzeichnung gestartet: {}", route.title),
+        )
+        .await?;
         tx.commit().await?;
         self.log.nudge();
         Ok(route)
@@ -458,6 +483,25 @@ impl CosigningService {
             "cosigning.decided"
         };
         self.audit(&mut tx, actor, action, r.id).await?;
+        let what = match (kind, input.decision) {
+            (_, Decision::Refuse) => "abgelehnt",
+            (_, Decision::Reserve) => "mit Vorbehalt gezeichnet",
+            (StepKind::Final, _) => "schlussgezeichnet",
+            (StepKind::Acknowledge, _) => "zur Kenntnis genommen",
+            (StepKind::Cosign, _) => "mitgezeichnet",
+        };
+        let deputy = decision
+            .acting_for_name
+            .as_ref()
+            .map(|n| format!(" in Vertretung für {n}"))
+            .unwrap_or_default();
+        self.event(
+            &mut tx,
+            actor,
+            r.file_id,
+            &format!("{}{deputy} hat {what}: {}", actor.name, r.title),
+        )
+        .await?;
         tx.commit().await?;
         self.log.nudge();
         self.view(actor, route).await
@@ -515,6 +559,16 @@ impl CosigningService {
         self.store.update_route(&mut tx, &r).await?;
         self.audit(&mut tx, actor, "cosigning.revised", r.id)
             .await?;
+        self.event(
+            &mut tx,
+            actor,
+            r.file_id,
+            &format!(
+                "Mitzeichnung, Runde {} mit überarbeiteter Fassung: {}",
+                r.round, r.title
+            ),
+        )
+        .await?;
         tx.commit().await?;
         self.log.nudge();
         self.view(actor, route).await
@@ -728,6 +782,19 @@ impl CosigningService {
             .flat_map(|g| g.covers.iter().map(|u| u.0))
             .collect();
         Ok(self.store.open_for(&people, &units).await?)
+    }
+
+    async fn event(
+        &self,
+        tx: &mut storage::Tx,
+        actor: &Actor,
+        file: Uuid,
+        detail: &str,
+    ) -> Result<(), CosigningError> {
+        self.events
+            .record_in(tx, file, &actor.audit_label(), detail)
+            .await
+            .map_err(CosigningError::Internal)
     }
 
     async fn audit(

@@ -290,6 +290,7 @@ impl Application {
             records.clone(),
             identity.clone(),
             Arc::new(CasesAuthority(cases.clone())),
+            Arc::new(CasesAuthority(cases.clone())),
             decision_keys,
             clock.clone(),
             log.clone(),
@@ -481,7 +482,7 @@ impl JobHandler for Deferred {
 }
 
 /// The signing authority co-signing checks, as the cases context grants
-/// it.
+/// it, and the case timeline its events go to.
 struct CasesAuthority(Arc<cases::CasesService>);
 
 #[async_trait::async_trait]
@@ -495,6 +496,22 @@ impl cosigning::SigningAuthority for CasesAuthority {
             .capacity_of(account, unit)
             .await
             .map(|c| c.map(|c| c.as_str().to_owned()))
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[async_trait::async_trait]
+impl cosigning::RouteEvents for CasesAuthority {
+    async fn record_in(
+        &self,
+        tx: &mut storage::Tx,
+        file: uuid::Uuid,
+        by: &str,
+        detail: &str,
+    ) -> Result<(), String> {
+        self.0
+            .timeline_for_file_in(tx, file, by, "cosigning", detail)
+            .await
             .map_err(|e| e.to_string())
     }
 }

@@ -283,6 +283,28 @@ async fn a_reservation_sends_the_route_back_and_the_revision_starts_a_new_round(
             .count(),
         3
     );
+    // Every step is in the case's timeline.
+    let timeline = app
+        .app
+        .cases
+        .case_view(&Actor::system("t"), CaseId(p.case.id))
+        .await
+        .expect("case")
+        .timeline;
+    let text: Vec<&str> = timeline
+        .iter()
+        .filter(|t| t.kind == "cosigning")
+        .map(|t| t.detail.as_str())
+        .collect();
+    for want in [
+        "Mitzeichnung gestartet",
+        "mit Vorbehalt gezeichnet",
+        "Runde 2",
+        "hat mitgezeichnet",
+        "hat schlussgezeichnet",
+    ] {
+        assert!(text.iter().any(|t| t.contains(want)), "{want} in {text:?}");
+    }
 
     // One changed byte of the signed version and its signatures fail.
     let sha = view.route.sha256.clone();
@@ -523,6 +545,21 @@ async fn the_deputy_of_an_absent_head_signs_finally_in_vertretung_with_both_name
     assert_eq!(d.acting_for_name.as_deref(), Some(p.head.name.as_str()));
     assert_eq!(d.capacity.as_deref(), Some("deputy"));
     assert!(view.decisions[0].valid);
+    let timeline = app
+        .app
+        .cases
+        .case_view(&Actor::system("t"), CaseId(p.case.id))
+        .await
+        .expect("case")
+        .timeline;
+    let expected = format!(
+        "{} in Vertretung für {} hat schlussgezeichnet",
+        deputy.name, p.head.name
+    );
+    assert!(
+        timeline.iter().any(|t| t.detail.starts_with(&expected)),
+        "{expected}"
+    );
 }
 
 /// The action of the first decision form of a route page.
