@@ -69,6 +69,15 @@ pub trait RouteEvents: Send + Sync {
         by: &str,
         detail: &str,
     ) -> Result<(), String>;
+
+    /// The route was finally signed (inside its transaction): a notice
+    /// whose draft it routed is rendered and sealed now.
+    async fn finally_signed_in(
+        &self,
+        tx: &mut storage::Tx,
+        route: &Route,
+        decision: &DecisionRow,
+    ) -> Result<(), String>;
 }
 
 /// A route with its steps and its decisions, each with its signature
@@ -477,6 +486,12 @@ impl CosigningService {
             }
         }
         self.store.update_route(&mut tx, &r).await?;
+        if r.state == RouteState::Completed.as_str() && kind == StepKind::Final {
+            self.events
+                .finally_signed_in(&mut tx, &r, &decision)
+                .await
+                .map_err(CosigningError::Internal)?;
+        }
         let action = if kind == StepKind::Final {
             "cosigning.final_signed"
         } else {

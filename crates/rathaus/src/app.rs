@@ -514,4 +514,28 @@ impl cosigning::RouteEvents for CasesAuthority {
             .await
             .map_err(|e| e.to_string())
     }
+
+    async fn finally_signed_in(
+        &self,
+        tx: &mut storage::Tx,
+        route: &cosigning::store::Route,
+        d: &cosigning::store::DecisionRow,
+    ) -> Result<(), String> {
+        // In Vertretung: the deputy signs; the notice names them and the form.
+        let capacity = d.capacity.clone().unwrap_or_else(|| "head".into());
+        self.0
+            .notice_signed_in_route(
+                tx,
+                route.document_id,
+                route.version_id,
+                kernel::AccountId(d.actor_id),
+                &d.actor_name,
+                &capacity,
+                (&d.statement, &d.public_key, &d.signature),
+                &format!("account:{}", d.actor_id),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
 }

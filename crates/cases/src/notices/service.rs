@@ -452,6 +452,82 @@ impl CasesService {
         Ok(n)
     }
 
+    /// The final signature of a co-signing route on a notice's draft (in
+    /// the route's transaction): the notice takes the signer, the form of
+    /// signing (GGO § 18) and the route's signed statement, and its final
+    /// version is typeset and sealed like after [`Self::sign_notice`].
+    /// False when the document holds no draft notice of that version.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn notice_signed_in_route(
+        &self,
+        tx: &mut storage::Tx,
+        document: Uuid,
+        version: Uuid,
+        signer: AccountId,
+        signer_name: &str,
+        capacity: &str,
+        signed: (&str, &str, &str),
+        by: &str,
+    ) -> Result<bool, CasesError> {
+        let Some(mut n) = self.notices.of_document_in(tx, document).await? else {
+            return Ok(false);
+        };
+        if n.state() != NoticeState::Draft || n.draft_version_id != Some(version) {
+            return Ok(false);
+        }
+        let (statement, public_key, signature) = signed;
+        let Ok(parsed) = serde_json::from_str::<identity::signing::Statement>(statement) else {
+            return Err(CasesError::Internal("route statement unreadable".into()));
+        };
+        let now = self.clock.now();
+        let sig = DecisionSignature {
+            id: Uuid::now_v7(),
+            notice_id: n.id,
+            version_id: version,
+            statement: statement.to_owned(),
+            sha256: parsed.sha256,
+            account_id: signer.0,
+            public_key: public_key.to_owned(),
+            signature: signature.to_owned(),
+            signed_at: now,
+        };
+        let capacity = Capacity::ALL
+            .into_iter()
+            .find(|c| c.as_str() == capacity)
+            .unwrap_or(Capacity::Head);
+        n.state = NoticeState::FinalRendering.as_str().into();
+        n.signer_id = Some(signer.0);
+        n.signer_name = Some(signer_name.to_owned());
+        n.capacity = Some(capacity.as_str().into());
+        n.signed_at = Some(now);
+        n.updated_at = now;
+        if !self
+            .notices
+            .update(tx, &n, NoticeState::Draft.as_str())
+            .await?
+        {
+            return Err(CasesError::Stale);
+        }
+        self.notices.insert_signature(tx, &sig).await?;
+        self.enqueue_render(tx, n.id).await?;
+        let form = match capacity.form() {
+            "" => String::new(),
+            f => format!(" ({f})"),
+        };
+        self.timeline_in(
+            tx,
+            by,
+            CaseId(n.case_id),
+            "notice",
+            &format!(
+                "Bescheid im Mitzeichnungsverfahren schlussgezeichnet von {signer_name}{form}"
+            ),
+        )
+        .await?;
+        (self.settings.wake)();
+        Ok(true)
+    }
+
     /// The notices of a case with their signatures checked against the
     /// content of the versions (the caller has checked access).
     pub(crate) async fn notices_of(

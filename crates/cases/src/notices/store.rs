@@ -152,6 +152,20 @@ impl NoticesStore {
         Ok(changed == 1)
     }
 
+    /// The newest notice kept in `document`, read in the transaction.
+    pub async fn of_document_in(
+        &self,
+        tx: &mut Tx,
+        document: Uuid,
+    ) -> Result<Option<Notice>, DbError> {
+        let sql = format!(
+            "SELECT {NOTICE_COLS} FROM cases_notice WHERE document_id = $1 ORDER BY created_at DESC LIMIT 1"
+        );
+        Ok(
+            on_tx!(tx, conn => sqlx::query_as::<_, Notice>(sqlx::AssertSqlSafe(sql)).bind(document).fetch_optional(conn).await?),
+        )
+    }
+
     /// One notice.
     pub async fn notice(&self, id: Uuid) -> Result<Option<Notice>, DbError> {
         let sql = format!("SELECT {NOTICE_COLS} FROM cases_notice WHERE id = $1");

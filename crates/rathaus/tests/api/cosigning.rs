@@ -697,3 +697,110 @@ async fn the_route_is_started_and_signed_from_the_pages_in_one_tap_each() {
     assert_eq!(doc.status, 200);
     assert!(doc.body.starts_with("Entwurf der Stellungnahme"));
 }
+
+#[tokio::test]
+async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_notice_in_vertretung()
+{
+    let app = app().await;
+    let p = people(&app).await;
+    let svc = app.app.cosigning.clone();
+    let notice = app
+        .app
+        .cases
+        .start_notice(
+            &p.lead,
+            CaseId(p.case.id),
+            p.case.revision,
+            "Ihrem Antrag wird entsprochen.",
+        )
+        .await
+        .expect("notice");
+    app.run_jobs().await;
+    let draft = app
+        .app
+        .cases
+        .case_view(&Actor::system("t"), CaseId(p.case.id))
+        .await
+        .expect("case")
+        .notices
+        .into_iter()
+        .find(|n| n.notice.id == notice.id)
+        .expect("the draft")
+        .notice;
+    let document = kernel::DocumentId(draft.document_id.expect("typeset"));
+    // The head is absent; the deputy (a manager without own authority)
+    // signs finally for her.
+    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(p.case.org_unit_id).fetch_one(pool).await).expect("unit");
+    let deputy = app
+        .create_staff(
+            "vertretung-bescheid@musterstadt.example",
+            &code,
+            &[Role::Manager],
+        )
+        .await;
+    let deputy = actor_of(&app, deputy).await;
+    let today = kernel::Clock::now(&app.clock).date_naive();
+    app.app
+        .identity
+        .add_deputy(
+            &Actor::system("t"),
+            p.head.account.expect("head"),
+            deputy.account.expect("deputy"),
+            today,
+            today,
+        )
+        .await
+        .expect("deputy");
+    let route = svc
+        .start(
+            &p.lead,
+            RouteInput {
+                document_id: document,
+                title: "Bescheid".into(),
+                stages: vec![
+                    vec![person(StepKind::Cosign, &p.a)],
+                    vec![person(StepKind::Final, &p.head)],
+                ],
+            },
+        )
+        .await
+        .expect("route");
+    assert_eq!(
+        Some(route.version_id),
+        draft.draft_version_id,
+        "the draft is routed"
+    );
+    let view = svc.view(&p.lead, route.id).await.expect("view");
+    svc.decide(
+        &p.a,
+        route.id,
+        step_of(&view, 1, 1, 1),
+        approve(route.version_id),
+    )
+    .await
+    .expect("co-signed");
+    svc.decide(
+        &deputy,
+        route.id,
+        step_of(&view, 1, 2, 1),
+        approve(route.version_id),
+    )
+    .await
+    .expect("final");
+    app.run_jobs().await;
+    let n = app
+        .app
+        .cases
+        .case_view(&Actor::system("t"), CaseId(p.case.id))
+        .await
+        .expect("case")
+        .notices
+        .into_iter()
+        .find(|n| n.notice.id == notice.id)
+        .expect("notice");
+    assert_eq!(n.notice.state, "final", "{:?}", n.notice.error);
+    assert_eq!(n.notice.capacity.as_deref(), Some("deputy"));
+    assert_eq!(n.notice.signer_name.as_deref(), Some(deputy.name.as_str()));
+    assert!(n.signatures.iter().all(|(_, valid)| *valid) && !n.signatures.is_empty());
+    assert!(n.notice.final_version_id.is_some(), "sealed final version");
+}
