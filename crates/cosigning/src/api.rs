@@ -38,6 +38,8 @@ pub fn router(svc: Arc<CosigningService>) -> OpenApiRouter {
         .routes(routes!(decide))
         .routes(routes!(revise))
         .routes(routes!(requests))
+        .routes(routes!(overdue))
+        .routes(routes!(escalate))
         .with_state(svc)
 }
 
@@ -115,4 +117,27 @@ async fn requests(
     ApiActor(actor): ApiActor,
 ) -> Result<ApiJson<Vec<Request>>, AppError> {
     Ok(ApiJson(svc.my_requests(&actor).await?))
+}
+
+/// Overdue steps of the routes the caller leads or whose unit they manage.
+#[utoipa::path(get, path = "/api/v1/cosigning/overdue", tag = "cosigning",
+    responses((status = 200, body = Vec<Request>), (status = 403, body = web::error::Problem)))]
+async fn overdue(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<Vec<Request>>, AppError> {
+    Ok(ApiJson(svc.overdue(&actor).await?))
+}
+
+/// Escalate an overdue open step to the unit's managers (lead or
+/// manager): they get an e-mail, the case timeline says so; once per step.
+#[utoipa::path(post, path = "/api/v1/cosigning/routes/{id}/steps/{step}/escalate", tag = "cosigning",
+    params(("id" = String, Path, description = "Route id"), ("step" = String, Path, description = "Step id")),
+    responses((status = 200, body = RouteView), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem), (status = 409, body = web::error::Problem, description = "Not open, not overdue, or escalated before")))]
+async fn escalate(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path((r, s)): Path<(String, String)>,
+) -> Result<ApiJson<RouteView>, AppError> {
+    Ok(ApiJson(svc.escalate(&actor, id(&r)?, id(&s)?).await?))
 }

@@ -31,6 +31,10 @@ pub fn router(svc: Arc<CosigningService>) -> Router {
         .route("/arbeit/mitzeichnung/{id}/schritte/{step}", post(decide))
         .route("/arbeit/mitzeichnung/{id}/neue-runde", post(revise))
         .route(
+            "/arbeit/mitzeichnung/{id}/schritte/{step}/eskalieren",
+            post(escalate),
+        )
+        .route(
             "/arbeit/mitzeichnung/{id}/fassungen/{version}",
             get(version),
         )
@@ -151,7 +155,26 @@ async fn start(
     // The route's stages and, per step, the form field it came from.
     let mut stages: Vec<Vec<StepInput>> = Vec::new();
     let mut fields: Vec<Vec<String>> = Vec::new();
-    for stage in ["s1", "s2"] {
+    let today = kernel::Clock::now(svc.clock()).date_naive();
+    let mut due = |field: &str| -> Option<chrono::NaiveDate> {
+        let v = form.get(field).map(|v| v.trim()).unwrap_or("");
+        if v.is_empty() {
+            return None;
+        }
+        match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) if d >= today => Some(d),
+            Ok(_) => {
+                errors.add(field, "date_not_future");
+                None
+            }
+            Err(_) => {
+                errors.add(field, "date_invalid");
+                None
+            }
+        }
+    };
+    let dues = [due("s1_due"), due("s2_due"), due("final_due")];
+    for (n, stage) in ["s1", "s2"].into_iter().enumerate() {
         let mut steps = Vec::new();
         let mut names = Vec::new();
         for row in ROWS.iter().filter(|r| r.starts_with(stage)) {
@@ -174,7 +197,7 @@ async fn start(
                 kind,
                 account_id,
                 unit_id,
-                due_on: None,
+                due_on: dues.get(n).copied().flatten(),
             });
             names.push(format!("{row}_who"));
         }
@@ -189,7 +212,7 @@ async fn start(
             kind: StepKind::Final,
             account_id: Some(a),
             unit_id: None,
-            due_on: None,
+            due_on: dues.get(2).copied().flatten(),
         }]);
         fields.push(vec!["final_who".into()]);
     }
@@ -249,6 +272,9 @@ struct RoutePage {
     names: HashMap<Uuid, String>,
     mine: Vec<(Step, Option<AccountId>)>,
     lead: bool,
+    /// The lead or a manager of the unit: may escalate overdue steps.
+    escalates: bool,
+    today: chrono::NaiveDate,
     errors: FieldErrors,
     comment: String,
     passage: String,
@@ -274,6 +300,10 @@ impl RoutePage {
             .iter()
             .filter(|s| s.round == self.v.route.round)
             .collect()
+    }
+
+    fn overdue(&self, s: &Step) -> bool {
+        s.state == "open" && s.due_on.is_some_and(|d| d < self.today)
     }
 
     fn kind_key(&self, kind: &str) -> String {
@@ -310,12 +340,17 @@ async fn render_route(
     let names = svc.names(&v).await?;
     let mine = svc.my_steps(actor, &v).await?;
     let lead = actor.account.map(|a| a.0) == Some(v.route.lead_id);
+    let escalates =
+        lead || actor.has_role_in(kernel::Role::Manager, OrgUnitId(v.route.org_unit_id));
+    let today = kernel::Clock::now(svc.clock()).date_naive();
     Ok(RoutePage {
         ctx,
         v,
         names,
         mine,
         lead,
+        escalates,
+        today,
         errors,
         comment,
         passage,
@@ -402,6 +437,17 @@ async fn revise(
     }
 }
 
+async fn escalate(
+    State(svc): Svc,
+    StaffUser(actor, _): StaffUser,
+    Path((id, step)): Path<(String, String)>,
+    web::CsrfForm(_): web::CsrfForm<DecisionForm>,
+) -> Result<Response, AppError> {
+    let id = uuid(&id)?;
+    svc.escalate(&actor, id, uuid(&step)?).await?;
+    Ok(Redirect::to(&format!("/arbeit/mitzeichnung/{id}#laufweg")).into_response())
+}
+
 async fn version(
     State(svc): Svc,
     StaffUser(actor, _): StaffUser,
@@ -482,6 +528,37 @@ impl web::home::HomePanel for RequestsPanel {
             heading_key: "cosign-requests".into(),
             empty_key: "cosign-requests-none".into(),
             items,
+        })
+    }
+}
+
+/// Overdue steps of the routes one leads or whose unit one manages (shown
+/// only when there are any).
+pub struct OverduePanel(pub Arc<CosigningService>);
+
+#[async_trait::async_trait]
+impl web::home::HomePanel for OverduePanel {
+    async fn section(&self, actor: &kernel::Actor) -> Option<web::home::HomeSection> {
+        let overdue = self.0.overdue(actor).await.ok()?;
+        if overdue.is_empty() {
+            return None;
+        }
+        Some(web::home::HomeSection {
+            heading_key: "cosign-overdue".into(),
+            empty_key: "cosign-requests-none".into(),
+            items: overdue
+                .into_iter()
+                .map(|r| web::home::HomeItem {
+                    title: r.title,
+                    kind_key: format!("cosign-kind-{}", r.kind),
+                    detail: String::new(),
+                    href: format!("/arbeit/mitzeichnung/{}#laufweg", r.route_id),
+                    due: r
+                        .due_on
+                        .map(|d| d.format("%d.%m.%Y").to_string())
+                        .unwrap_or_default(),
+                })
+                .collect(),
         })
     }
 }

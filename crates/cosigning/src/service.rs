@@ -145,6 +145,7 @@ pub struct CosigningService {
     keys: Arc<DecisionKeys>,
     clock: Arc<dyn Clock>,
     log: AccessLog,
+    public_url: String,
 }
 
 impl CosigningService {
@@ -169,7 +170,19 @@ impl CosigningService {
             keys,
             clock,
             log,
+            public_url: String::new(),
         }
+    }
+
+    /// The clock (pages mark overdue steps).
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// The base URL links in e-mails start with.
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_owned();
+        self
     }
 
     fn works_in(actor: &Actor, unit: OrgUnitId) -> bool {
@@ -266,6 +279,8 @@ impl CosigningService {
                     unit_id: st.unit_id.map(|u| u.0),
                     due_on: st.due_on,
                     state: if i == 0 { "open" } else { "waiting" }.into(),
+                    reminded_at: None,
+                    escalated_at: None,
                 };
                 self.store.insert_step(&mut tx, &step).await?;
             }
@@ -567,6 +582,8 @@ impl CosigningService {
                 id: Uuid::now_v7(),
                 round: r.round,
                 state: if s.stage == 1 { "open" } else { "waiting" }.into(),
+                reminded_at: None,
+                escalated_at: None,
                 ..s.clone()
             };
             self.store.insert_step(&mut tx, &step).await?;
@@ -797,6 +814,204 @@ impl CosigningService {
             .flat_map(|g| g.covers.iter().map(|u| u.0))
             .collect();
         Ok(self.store.open_for(&people, &units).await?)
+    }
+
+    fn today(&self) -> chrono::NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .date_naive()
+    }
+
+    /// E-mail addresses of whoever a step waits on: the person, or the
+    /// clerks and managers of the unit.
+    async fn addressees(&self, step: &Step) -> Result<Vec<String>, CosigningError> {
+        let mut people: Vec<AccountId> = Vec::new();
+        if let Some(a) = step.account_id {
+            people.push(AccountId(a));
+        }
+        if let Some(u) = step.unit_id {
+            for role in [Role::Clerk, Role::Manager] {
+                for (a, _) in self
+                    .identity
+                    .holders_for(role, OrgUnitId(u))
+                    .await
+                    .map_err(internal)?
+                {
+                    if !people.contains(&a) {
+                        people.push(a);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for a in people {
+            let (acc, _) = self
+                .identity
+                .account(&Actor::system("cosigning"), a)
+                .await
+                .map_err(internal)?;
+            out.push(acc.email);
+        }
+        Ok(out)
+    }
+
+    async fn mail_in(
+        &self,
+        tx: &mut storage::Tx,
+        to: &[String],
+        subject: &str,
+        text: &str,
+    ) -> Result<(), CosigningError> {
+        for address in to {
+            let mail = identity::mail::OutgoingMail {
+                to: address.clone(),
+                subject: subject.to_owned(),
+                text: text.to_owned(),
+            };
+            let payload = serde_json::to_value(&mail).map_err(internal)?;
+            storage::jobs::enqueue(
+                tx,
+                self.clock.as_ref(),
+                storage::NewJob::new(identity::mail::MAIL_JOB, payload),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Reminds whoever an open step waits on when it falls due (once per
+    /// step; run by the hourly housekeeping). Returns how many steps.
+    pub async fn remind_due(&self) -> Result<usize, CosigningError> {
+        let due = self.store.due_unreminded(self.today()).await?;
+        let mut n = 0;
+        for (step, route) in due {
+            let to = self.addressees(&step).await?;
+            let mut tx = self.store.db().begin().await?;
+            if !self
+                .store
+                .mark_reminded(&mut tx, step.id, self.clock.now())
+                .await?
+            {
+                continue;
+            }
+            let due_on = step
+                .due_on
+                .map(|d| d.format("%d.%m.%Y").to_string())
+                .unwrap_or_default();
+            self.mail_in(
+                &mut tx,
+                &to,
+                &format!("Mitzeichnung fällig: {}", route.title),
+                &format!(
+                    "Guten Tag,\n\ndie Mitzeichnung „{}“ (Federführung: {}) ist am {due_on} fällig:\n\n{}/arbeit/mitzeichnung/{}\n\nDiese E-Mail wurde automatisch erstellt.\n",
+                    route.title,
+                    route.lead_name,
+                    self.public_url,
+                    route.id
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Overdue steps of the routes the actor leads or whose unit they
+    /// manage.
+    pub async fn overdue(&self, actor: &Actor) -> Result<Vec<Request>, CosigningError> {
+        let account = Self::staff_account(actor)?;
+        let units: Vec<Uuid> = actor
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Manager)
+            .flat_map(|g| g.covers.iter().map(|u| u.0))
+            .collect();
+        Ok(self.store.overdue(account.0, &units, self.today()).await?)
+    }
+
+    /// The lead or a manager of the route's unit escalates an overdue step:
+    /// the unit's managers are told, the case timeline says so.
+    pub async fn escalate(
+        &self,
+        actor: &Actor,
+        route: Uuid,
+        step: Uuid,
+    ) -> Result<RouteView, CosigningError> {
+        let account = Self::staff_account(actor)?;
+        let r = self
+            .store
+            .route(route)
+            .await?
+            .ok_or(CosigningError::NotFound)?;
+        let unit = OrgUnitId(r.org_unit_id);
+        if r.lead_id != account.0 && !actor.has_role_in(Role::Manager, unit) {
+            return Err(CosigningError::Forbidden);
+        }
+        let s = self
+            .store
+            .steps(route)
+            .await?
+            .into_iter()
+            .find(|s| s.id == step && s.round == r.round)
+            .ok_or(CosigningError::NotFound)?;
+        let overdue = s.due_on.is_some_and(|d| d < self.today());
+        if s.state != "open" || !overdue || r.state != RouteState::Running.as_str() {
+            return Err(CosigningError::Conflict(
+                "Only an open, overdue step of a running route is escalated.".into(),
+            ));
+        }
+        let mut managers = Vec::new();
+        for (a, _) in self
+            .identity
+            .holders_for(Role::Manager, unit)
+            .await
+            .map_err(internal)?
+        {
+            let (acc, _) = self
+                .identity
+                .account(&Actor::system("cosigning"), a)
+                .await
+                .map_err(internal)?;
+            managers.push(acc.email);
+        }
+        let mut tx = self.store.db().begin().await?;
+        if !self
+            .store
+            .mark_escalated(&mut tx, step, self.clock.now())
+            .await?
+        {
+            return Err(CosigningError::Conflict("Escalated before.".into()));
+        }
+        self.mail_in(
+            &mut tx,
+            &managers,
+            &format!("Mitzeichnung überfällig: {}", r.title),
+            &format!(
+                "Guten Tag,\n\n{} meldet eine überfällige Mitzeichnung im Laufweg „{}“:\n\n{}/arbeit/mitzeichnung/{}\n\nDiese E-Mail wurde automatisch erstellt.\n",
+                actor.name,
+                r.title,
+                self.public_url,
+                r.id
+            ),
+        )
+        .await?;
+        self.audit(&mut tx, actor, "cosigning.escalated", r.id)
+            .await?;
+        self.event(
+            &mut tx,
+            actor,
+            r.file_id,
+            &format!(
+                "Überfällige Mitzeichnung an die Leitung eskaliert: {}",
+                r.title
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        self.view(actor, route).await
     }
 
     async fn event(

@@ -62,10 +62,13 @@ pub struct Step {
     /// `waiting` (later stage), `open`, `done` or `skipped` (the round was
     /// sent back first).
     pub state: String,
+    /// When the reminder went out (due day reached).
+    pub reminded_at: Option<DateTime<Utc>>,
+    /// When it was escalated to the unit's managers.
+    pub escalated_at: Option<DateTime<Utc>>,
 }
 
-const STEP_COLS: &str =
-    "id, route_id, round, stage, position, kind, account_id, unit_id, due_on, state";
+const STEP_COLS: &str = "id, route_id, round, stage, position, kind, account_id, unit_id, due_on, state, reminded_at, escalated_at";
 
 /// A decision with its signature.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -294,4 +297,83 @@ impl CosigningStore {
             q.fetch_all(pool).await?
         }))
     }
+
+    /// Open steps of running routes due on or before `day` without a
+    /// reminder yet.
+    pub async fn due_unreminded(&self, day: NaiveDate) -> Result<Vec<(Step, Route)>, DbError> {
+        let steps: Vec<Step> = {
+            let sql = format!(
+                "SELECT {} FROM cosigning_step s JOIN cosigning_route r ON r.id = s.route_id AND r.round = s.round
+                 WHERE s.state = 'open' AND r.state = 'running' AND s.due_on <= $1 AND s.reminded_at IS NULL LIMIT 1000",
+                prefixed("s.", STEP_COLS)
+            );
+            on_db!(&self.db, pool => sqlx::query_as::<_, Step>(sqlx::AssertSqlSafe(sql)).bind(day).fetch_all(pool).await?)
+        };
+        let mut out = Vec::with_capacity(steps.len());
+        for s in steps {
+            if let Some(r) = self.route(s.route_id).await? {
+                out.push((s, r));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Marks a step reminded; false when another instance did first.
+    pub async fn mark_reminded(
+        &self,
+        tx: &mut Tx,
+        step: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query("UPDATE cosigning_step SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL").bind(at).bind(step).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Marks a step escalated; false when it was before.
+    pub async fn mark_escalated(
+        &self,
+        tx: &mut Tx,
+        step: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query("UPDATE cosigning_step SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL AND state = 'open'").bind(at).bind(step).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Overdue open steps (due before `day`) of running routes led by
+    /// `lead` or of the units named (their managers), with their routes.
+    pub async fn overdue(
+        &self,
+        lead: Uuid,
+        units: &[Uuid],
+        day: NaiveDate,
+    ) -> Result<Vec<Request>, DbError> {
+        let list: Vec<String> = (0..units.len()).map(|i| format!("${}", i + 3)).collect();
+        let unit_clause = if list.is_empty() {
+            String::new()
+        } else {
+            format!(" OR r.org_unit_id IN ({})", list.join(", "))
+        };
+        let sql = format!(
+            "SELECT r.id AS route_id, r.title, r.lead_name, s.id AS step_id, s.kind, s.due_on, r.version_id, s.account_id
+             FROM cosigning_step s JOIN cosigning_route r ON r.id = s.route_id AND r.round = s.round
+             WHERE s.state = 'open' AND r.state = 'running' AND s.due_on < $2 AND (r.lead_id = $1{unit_clause})
+             ORDER BY s.due_on LIMIT 200"
+        );
+        Ok(on_db!(&self.db, pool => {
+            let mut q = sqlx::query_as::<_, Request>(sqlx::AssertSqlSafe(sql)).bind(lead).bind(day);
+            for u in units {
+                q = q.bind(*u);
+            }
+            q.fetch_all(pool).await?
+        }))
+    }
+}
+
+/// `cols` with every column prefixed (for joins).
+fn prefixed(prefix: &str, cols: &str) -> String {
+    cols.split(", ")
+        .map(|c| format!("{prefix}{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

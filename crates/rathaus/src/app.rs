@@ -285,19 +285,23 @@ impl Application {
             clock.clone(),
             log.clone(),
         ));
-        let cosigning = Arc::new(cosigning::CosigningService::new(
-            cosigning::store::CosigningStore::new(db.clone()),
-            records.clone(),
-            identity.clone(),
-            Arc::new(CasesAuthority(cases.clone())),
-            Arc::new(CasesAuthority(cases.clone())),
-            decision_keys,
-            clock.clone(),
-            log.clone(),
-        ));
-        identity.set_home_panels(vec![Arc::new(cosigning::pages::RequestsPanel(
-            cosigning.clone(),
-        ))]);
+        let cosigning = Arc::new(
+            cosigning::CosigningService::new(
+                cosigning::store::CosigningStore::new(db.clone()),
+                records.clone(),
+                identity.clone(),
+                Arc::new(CasesAuthority(cases.clone())),
+                Arc::new(CasesAuthority(cases.clone())),
+                decision_keys,
+                clock.clone(),
+                log.clone(),
+            )
+            .with_public_url(&settings.public_url()),
+        );
+        identity.set_home_panels(vec![
+            Arc::new(cosigning::pages::RequestsPanel(cosigning.clone())),
+            Arc::new(cosigning::pages::OverduePanel(cosigning.clone())),
+        ]);
         Ok(Application {
             cosigning,
             disposal,
@@ -420,6 +424,7 @@ impl Application {
         let housekeeping = {
             let subs = self.submissions.clone();
             let mailbox = self.mailbox.clone();
+            let cosigning = self.cosigning.clone();
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -437,6 +442,12 @@ impl Application {
                                 Ok(0) => {}
                                 Ok(n) => tracing::info!(lapsed = n, "unretrieved deliveries lapsed"),
                                 Err(e) => tracing::warn!(error = %e, "checking deliveries failed"),
+                            }
+                            // Co-signing steps that fell due: one reminder each.
+                            match cosigning.remind_due().await {
+                                Ok(0) => {}
+                                Ok(n) => tracing::info!(reminded = n, "co-signing reminders sent"),
+                                Err(e) => tracing::warn!(error = %e, "co-signing reminders failed"),
                             }
                         }
                         _ = rx.changed() => break,

@@ -804,3 +804,117 @@ async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_not
     assert!(n.signatures.iter().all(|(_, valid)| *valid) && !n.signatures.is_empty());
     assert!(n.notice.final_version_id.is_some(), "sealed final version");
 }
+
+#[tokio::test]
+async fn a_step_due_is_reminded_once_and_an_overdue_step_is_escalated_to_the_management() {
+    use chrono::TimeZone;
+    let mut app = app().await;
+    let p = people(&app).await;
+    let svc = app.app.cosigning.clone();
+    let due = chrono::NaiveDate::from_ymd_opt(2027, 1, 6).expect("day");
+    let mut step_a = person(StepKind::Cosign, &p.a);
+    step_a.due_on = Some(due);
+    let route = svc
+        .start(
+            &p.lead,
+            RouteInput {
+                document_id: p.document,
+                title: "Fristsache".into(),
+                stages: vec![vec![step_a], vec![person(StepKind::Final, &p.head)]],
+            },
+        )
+        .await
+        .expect("route");
+    let view = svc.view(&p.lead, route.id).await.expect("view");
+    let a1 = step_of(&view, 1, 1, 1);
+    // Not due yet: no reminder, nothing overdue, nothing to escalate.
+    assert_eq!(svc.remind_due().await.expect("remind"), 0);
+    assert!(svc.overdue(&p.lead).await.expect("overdue").is_empty());
+    assert!(matches!(
+        svc.escalate(&p.lead, route.id, a1).await,
+        Err(CosigningError::Conflict(_))
+    ));
+
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2027, 1, 6, 7, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    assert_eq!(svc.remind_due().await.expect("remind"), 1);
+    assert_eq!(
+        svc.remind_due().await.expect("again"),
+        0,
+        "one reminder per step"
+    );
+    app.run_jobs().await;
+    let a_mail = email_of(&app, &p.a).await;
+    assert!(
+        app.mails().iter().any(|m| m.contains(&a_mail)
+            && m.contains("06.01.2027")
+            && m.contains(&format!("/arbeit/mitzeichnung/{}", route.id))),
+        "reminder to the co-signer"
+    );
+
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2027, 1, 7, 7, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    let overdue = svc.overdue(&p.lead).await.expect("overdue");
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].step_id, a1);
+    // The unit's manager sees it too; a clerk of another unit may not escalate.
+    assert_eq!(svc.overdue(&p.head).await.expect("manager").len(), 1);
+    assert!(matches!(
+        svc.escalate(&p.b, route.id, a1).await,
+        Err(CosigningError::Forbidden)
+    ));
+    svc.escalate(&p.lead, route.id, a1)
+        .await
+        .expect("escalated");
+    assert!(matches!(
+        svc.escalate(&p.lead, route.id, a1).await,
+        Err(CosigningError::Conflict(_))
+    ));
+    app.run_jobs().await;
+    let head_mail = email_of(&app, &p.head).await;
+    assert!(
+        app.mails()
+            .iter()
+            .any(|m| m.contains(&head_mail) && m.contains("überfällig"))
+    );
+    let timeline = app
+        .app
+        .cases
+        .case_view(&Actor::system("t"), CaseId(p.case.id))
+        .await
+        .expect("case")
+        .timeline;
+    assert!(timeline.iter().any(|t| t.detail.contains("eskaliert")));
+
+    // The page marks the step overdue; the start page lists it for the lead.
+    app.new_browser();
+    app.login_staff(&email_of(&app, &p.lead).await).await;
+    let page = app.get(&format!("/arbeit/mitzeichnung/{}", route.id)).await;
+    assert!(page.body.contains("rh-overdue"), "{}", page.body);
+    let home = app.get("/arbeit").await;
+    assert!(home.body.contains("Fristsache"), "{}", home.body);
+    // A due date in the past is refused on the start form.
+    let doc = p.document.0.to_string();
+    let head = format!("a:{}", p.head.account.map(|x| x.0).expect("head"));
+    let past = app
+        .post_form(
+            "/arbeit/mitzeichnung/neu",
+            &[
+                ("document", &doc),
+                ("title", "Alt"),
+                ("final_who", &head),
+                ("final_due", "2027-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(past.status, 422);
+    assert!(past.body.contains("href=\"#final_due\""), "{}", past.body);
+}

@@ -30,6 +30,9 @@ CREATE TABLE cosigning_step (
     unit_id     UUID,
     due_on      DATE,
     state       TEXT NOT NULL CHECK (state IN ('waiting', 'open', 'done', 'skipped')),
+    -- The reminder when it fell due, and the escalation to the managers.
+    reminded_at TIMESTAMPTZ,
+    escalated_at TIMESTAMPTZ,
     CHECK ((account_id IS NULL) <> (unit_id IS NULL))
 );
 CREATE INDEX cosigning_step_route ON cosigning_step (route_id, round, stage);
