@@ -264,11 +264,10 @@ impl CosigningService {
             created_at: now,
             updated_at: now,
         };
-        let mut tx = self.store.db().begin().await?;
-        self.store.insert_route(&mut tx, &route).await?;
+        let mut steps = Vec::new();
         for (i, stage) in input.stages.iter().enumerate() {
             for (j, st) in stage.iter().enumerate() {
-                let step = Step {
+                steps.push(Step {
                     id: Uuid::now_v7(),
                     route_id: route.id,
                     round: 1,
@@ -281,10 +280,18 @@ impl CosigningService {
                     state: if i == 0 { "open" } else { "waiting" }.into(),
                     reminded_at: None,
                     escalated_at: None,
-                };
-                self.store.insert_step(&mut tx, &step).await?;
+                });
             }
         }
+        // Read before the transaction (SQLite has one writer connection).
+        let first: Vec<&Step> = steps.iter().filter(|s| s.stage == 1).collect();
+        let notify = self.addresses_of(&first).await?;
+        let mut tx = self.store.db().begin().await?;
+        self.store.insert_route(&mut tx, &route).await?;
+        for step in &steps {
+            self.store.insert_step(&mut tx, step).await?;
+        }
+        self.notify_requested(&mut tx, &route, &notify).await?;
         self.audit(&mut tx, actor, "cosigning.started", route.id)
             .await?;
         self.event(
@@ -439,6 +446,14 @@ impl CosigningService {
             signature,
             decided_at: now,
         };
+        // Who hears of the outcome, read before the transaction: the next
+        // stage's signers, and the lead.
+        let next_stage: Vec<&Step> = steps
+            .iter()
+            .filter(|x| x.round == r.round && x.stage == s.stage + 1)
+            .collect();
+        let notify_next = self.addresses_of(&next_stage).await?;
+        let lead_mail = self.email_of(AccountId(r.lead_id)).await?;
         let mut tx = self.store.db().begin().await?;
         // Serialises decisions on this route; everything is checked again
         // under the lock.
@@ -485,6 +500,13 @@ impl CosigningService {
                 self.store.set_step(&mut tx, other.id, "skipped").await?;
             }
             r.state = RouteState::Returned.as_str().into();
+            self.mail_in(
+                &mut tx,
+                std::slice::from_ref(&lead_mail),
+                &format!("Mitzeichnung zurückgegeben: {}", r.title),
+                &self.route_text(&r, &format!("{} hat Ihren Entwurf zurückgegeben (Vorbehalt oder Ablehnung). Überarbeiten Sie ihn und starten Sie die neue Runde", actor.name)),
+            )
+            .await?;
         } else {
             let stage_done = round
                 .iter()
@@ -494,6 +516,15 @@ impl CosigningService {
                 let next: Vec<&Step> = round.iter().filter(|x| x.stage == s.stage + 1).collect();
                 if next.is_empty() {
                     r.state = RouteState::Completed.as_str().into();
+                    self.mail_in(
+                        &mut tx,
+                        std::slice::from_ref(&lead_mail),
+                        &format!("Schlussgezeichnet: {}", r.title),
+                        &self.route_text(&r, "Der Laufweg ist schlussgezeichnet"),
+                    )
+                    .await?;
+                } else {
+                    self.notify_requested(&mut tx, &r, &notify_next).await?;
                 }
                 for n in next {
                     self.store.set_step(&mut tx, n.id, "open").await?;
@@ -557,6 +588,12 @@ impl CosigningService {
             .map_err(internal)?;
         let newest = versions.last().cloned().ok_or(CosigningError::NotFound)?;
         let now = self.clock.now();
+        let earlier = self.store.steps(route).await?;
+        let first: Vec<&Step> = earlier
+            .iter()
+            .filter(|s| s.round == r.round && s.stage == 1)
+            .collect();
+        let notify = self.addresses_of(&first).await?;
         let mut tx = self.store.db().begin().await?;
         let mut r = self
             .store
@@ -589,6 +626,7 @@ impl CosigningService {
             self.store.insert_step(&mut tx, &step).await?;
         }
         self.store.update_route(&mut tx, &r).await?;
+        self.notify_requested(&mut tx, &r, &notify).await?;
         self.audit(&mut tx, actor, "cosigning.revised", r.id)
             .await?;
         self.event(
@@ -878,6 +916,50 @@ impl CosigningService {
             .await?;
         }
         Ok(())
+    }
+
+    async fn email_of(&self, account: AccountId) -> Result<String, CosigningError> {
+        self.identity
+            .account(&Actor::system("cosigning"), account)
+            .await
+            .map(|(a, _)| a.email)
+            .map_err(internal)
+    }
+
+    /// The addresses of whoever the steps wait on, each once.
+    async fn addresses_of(&self, steps: &[&Step]) -> Result<Vec<String>, CosigningError> {
+        let mut out: Vec<String> = Vec::new();
+        for s in steps {
+            for a in self.addressees(s).await? {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn route_text(&self, r: &Route, what: &str) -> String {
+        format!(
+            "Guten Tag,\n\n{what}: „{}“ (Federführung: {})\n\n{}/arbeit/mitzeichnung/{}\n\nDiese E-Mail wurde automatisch erstellt.\n",
+            r.title, r.lead_name, self.public_url, r.id
+        )
+    }
+
+    /// Tells the signers of a stage that has opened.
+    async fn notify_requested(
+        &self,
+        tx: &mut storage::Tx,
+        r: &Route,
+        to: &[String],
+    ) -> Result<(), CosigningError> {
+        self.mail_in(
+            tx,
+            to,
+            &format!("Mitzeichnung erbeten: {}", r.title),
+            &self.route_text(r, "Ihre Mitzeichnung wird erbeten"),
+        )
+        .await
     }
 
     /// Reminds whoever an open step waits on when it falls due (once per

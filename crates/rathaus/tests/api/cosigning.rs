@@ -283,6 +283,28 @@ async fn a_reservation_sends_the_route_back_and_the_revision_starts_a_new_round(
             .count(),
         3
     );
+    // Signers hear when their stage opens; the lead when it comes back and
+    // when it is finally signed.
+    app.run_jobs().await;
+    let mails = app.mails();
+    let link = format!("/arbeit/mitzeichnung/{}", route.id);
+    let to = |who: &str, text: &str| {
+        mails
+            .iter()
+            .any(|m| m.contains(who) && m.contains(text) && m.contains(&link))
+    };
+    let (a_mail, head_mail, lead_mail) = (
+        email_of(&app, &p.a).await,
+        email_of(&app, &p.head).await,
+        email_of(&app, &p.lead).await,
+    );
+    assert!(to(&a_mail, "Ihre Mitzeichnung wird erbeten"));
+    assert!(
+        to(&head_mail, "Ihre Mitzeichnung wird erbeten"),
+        "the final stage opened"
+    );
+    assert!(to(&lead_mail, "Ihren Entwurf"));
+    assert!(to(&lead_mail, "Der Laufweg ist schlussgezeichnet"));
     // Every step is in the case's timeline.
     let timeline = app
         .app
