@@ -80,6 +80,7 @@ pub struct CasesService {
     pub(crate) fees: crate::fees::store::FeesStore,
     pub(crate) notices: crate::notices::store::NoticesStore,
     pub(crate) messages: crate::messages::store::MessagesStore,
+    pub(crate) notice_routes: std::sync::OnceLock<Arc<dyn crate::notices::service::NoticeRoutes>>,
     pub(crate) records: Arc<RecordsService>,
     pub(crate) submissions: Arc<forms::submissions::SubmissionService>,
     pub(crate) catalogue: Arc<catalogue::CatalogueService>,
@@ -135,6 +136,7 @@ impl CasesService {
             fees: crate::fees::store::FeesStore::new(store.db().clone()),
             notices: crate::notices::store::NoticesStore::new(store.db().clone()),
             messages: crate::messages::store::MessagesStore::new(store.db().clone()),
+            notice_routes: std::sync::OnceLock::new(),
             store,
             records,
             submissions,
@@ -145,6 +147,12 @@ impl CasesService {
             log,
             settings,
         }
+    }
+
+    /// Tells notices where to ask whether a co-signing route runs on them
+    /// (once, when the application is built).
+    pub fn set_notice_routes(&self, routes: Arc<dyn crate::notices::service::NoticeRoutes>) {
+        let _ = self.notice_routes.set(routes);
     }
 
     /// Defines (or replaces) the case type of a service (admins).

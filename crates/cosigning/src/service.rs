@@ -174,6 +174,12 @@ impl CosigningService {
         }
     }
 
+    /// True when a route on the document has not finished: its final
+    /// signature is given there.
+    pub async fn route_open_on(&self, document: DocumentId) -> Result<bool, CosigningError> {
+        Ok(self.store.open_on_document(document.0).await?)
+    }
+
     /// The clock (pages mark overdue steps).
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()

@@ -298,6 +298,12 @@ impl CosigningStore {
         }))
     }
 
+    /// True when a route on the document is running or sent back.
+    pub async fn open_on_document(&self, document: Uuid) -> Result<bool, DbError> {
+        let n: i64 = on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cosigning_route WHERE document_id = $1 AND state <> 'completed'").bind(document).fetch_one(pool).await?);
+        Ok(n > 0)
+    }
+
     /// Open steps of running routes due on or before `day` without a
     /// reminder yet.
     pub async fn due_unreminded(&self, day: NaiveDate) -> Result<Vec<(Step, Route)>, DbError> {

@@ -298,6 +298,7 @@ impl Application {
             )
             .with_public_url(&settings.public_url()),
         );
+        cases.set_notice_routes(Arc::new(Routes(cosigning.clone())));
         identity.set_home_panels(vec![
             Arc::new(cosigning::pages::RequestsPanel(cosigning.clone())),
             Arc::new(cosigning::pages::OverduePanel(cosigning.clone())),
@@ -547,6 +548,19 @@ impl cosigning::RouteEvents for CasesAuthority {
             )
             .await
             .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Whether a co-signing route runs on a notice's document.
+struct Routes(Arc<cosigning::CosigningService>);
+
+#[async_trait::async_trait]
+impl cases::notices::service::NoticeRoutes for Routes {
+    async fn route_open_on(&self, document: uuid::Uuid) -> Result<bool, String> {
+        self.0
+            .route_open_on(kernel::DocumentId(document))
+            .await
             .map_err(|e| e.to_string())
     }
 }

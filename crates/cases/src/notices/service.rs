@@ -26,6 +26,14 @@ pub const NOTICE_JOB: &str = "notice.render";
 /// Label of the typesetting job in the file and the timeline.
 const SYSTEM: &str = "system:notices";
 
+/// Whether a co-signing route on a document is still running (the
+/// co-signing context answers; cases does not depend on it).
+#[async_trait::async_trait]
+pub trait NoticeRoutes: Send + Sync {
+    /// True when a route on `document` is running or sent back.
+    async fn route_open_on(&self, document: Uuid) -> Result<bool, String>;
+}
+
 /// A notice as the case page shows it.
 #[derive(Debug, Clone)]
 pub struct NoticeView {
@@ -389,6 +397,16 @@ impl CasesService {
                 "Only a typeset draft can be signed.".into(),
             ));
         };
+        if let (Some(doc), Some(routes)) = (n.document_id, self.notice_routes.get())
+            && routes
+                .route_open_on(doc)
+                .await
+                .map_err(CasesError::Internal)?
+        {
+            return Err(CasesError::Conflict(
+                "The notice is in a co-signing route; its final signature is given there.".into(),
+            ));
+        }
         let (_, bytes) = self
             .records
             .content_in_file(RecordFileId(case.file_id), kernel::DocumentVersionId(draft))

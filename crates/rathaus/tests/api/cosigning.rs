@@ -792,6 +792,14 @@ async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_not
         draft.draft_version_id,
         "the draft is routed"
     );
+    // While the route runs, the final signature is given in it, not directly.
+    assert!(matches!(
+        app.app
+            .cases
+            .sign_notice(&p.head, CaseId(p.case.id), notice.id)
+            .await,
+        Err(cases::CasesError::Conflict(_))
+    ));
     let view = svc.view(&p.lead, route.id).await.expect("view");
     svc.decide(
         &p.a,
