@@ -260,6 +260,11 @@ impl IdentityService {
         self.clock.now()
     }
 
+    /// Today (UTC date of the injected clock).
+    pub fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+
     async fn commit(&self, tx: Tx) -> Result<(), IdentityError> {
         tx.commit().await?;
         self.log.nudge();
@@ -723,6 +728,64 @@ impl IdentityService {
             &mut tx,
             actor,
             "deputy.added",
+            "account",
+            vec![principal.to_string(), deputy.to_string()],
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(d)
+    }
+
+    /// A staff member reports their own absence and who represents them
+    /// meanwhile (a deputy period with themselves as principal).
+    pub async fn report_absence(
+        &self,
+        actor: &Actor,
+        deputy: Option<AccountId>,
+        starts_on: Option<NaiveDate>,
+        ends_on: Option<NaiveDate>,
+    ) -> Result<Deputy, IdentityError> {
+        let principal = match (actor.kind.clone(), actor.account) {
+            (ActorKind::Staff, Some(a)) => a,
+            _ => return Err(IdentityError::Forbidden),
+        };
+        let mut errors = FieldErrors::new();
+        let today = self.now().date_naive();
+        match starts_on {
+            None => errors.add("starts_on", "date_invalid"),
+            Some(d) if d < today => errors.add("starts_on", "date_past"),
+            Some(_) => {}
+        }
+        match (starts_on, ends_on) {
+            (_, None) => errors.add("ends_on", "date_invalid"),
+            (Some(a), Some(b)) if b < a => errors.add("ends_on", "period_invalid"),
+            _ => {}
+        }
+        match deputy {
+            None => errors.add("deputy", "staff_unknown"),
+            Some(d) if d == principal => errors.add("deputy", "deputy_same_person"),
+            Some(d) => match self.store.account(d).await? {
+                Some(a) if a.kind == AccountKind::Staff => {}
+                _ => errors.add("deputy", "staff_unknown"),
+            },
+        }
+        errors.into_result().map_err(IdentityError::Invalid)?;
+        let (Some(deputy), Some(starts_on), Some(ends_on)) = (deputy, starts_on, ends_on) else {
+            return Err(IdentityError::Forbidden);
+        };
+        let d = Deputy {
+            id: Uuid::now_v7(),
+            principal,
+            deputy,
+            starts_on,
+            ends_on,
+        };
+        let mut tx = self.store.db().begin().await?;
+        self.store.insert_deputy(&mut tx, &d, self.now()).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "absence.reported",
             "account",
             vec![principal.to_string(), deputy.to_string()],
         )

@@ -42,6 +42,7 @@ pub fn router(svc: Arc<IdentityService>) -> Router {
         .route("/passwort-neu", get(reset_page).post(reset))
         .route("/arbeit", get(staff_home))
         .route("/arbeit/konto", get(staff_account))
+        .route("/arbeit/konto/abwesenheit", post(report_absence))
         .route("/arbeit/anmelden", get(staff_login_page).post(staff_login))
         .route(
             "/arbeit/anmelden/code",
@@ -795,23 +796,127 @@ struct StaffAccountPage {
     account: Account,
     roles: Vec<(String, String)>,
     recovery_left: i64,
+    /// Colleagues who can represent (id, name).
+    colleagues: Vec<(AccountId, String)>,
+    /// Own absences today and later: (deputy's name, first, last day).
+    absences: Vec<(String, chrono::NaiveDate, chrono::NaiveDate)>,
+    form: AbsenceForm,
+    errors: FieldErrors,
+    reported: bool,
+}
+
+impl StaffAccountPage {
+    fn chosen(&self, id: &AccountId) -> bool {
+        self.form.deputy == id.to_string()
+    }
+}
+
+/// The absence form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+struct AbsenceForm {
+    #[serde(default)]
+    deputy: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct ReportedQuery {
+    #[serde(default)]
+    gemeldet: Option<String>,
+}
+
+async fn staff_account_page(
+    svc: &IdentityService,
+    ctx: PageCtx,
+    actor: &kernel::Actor,
+    account: Account,
+    form: AbsenceForm,
+    errors: FieldErrors,
+    reported: bool,
+) -> Result<StaffAccountPage, AppError> {
+    let roles = role_rows(svc, actor, &ctx).await?;
+    let recovery_left = svc.recovery_codes_left(account.id).await?;
+    let mut colleagues: Vec<(AccountId, String)> = Vec::new();
+    for g in &actor.grants {
+        for role in [Role::Clerk, Role::Manager] {
+            for (id, name) in svc.holders_for(role, g.org_unit).await? {
+                if id != account.id && !colleagues.iter().any(|(c, _)| *c == id) {
+                    colleagues.push((id, name));
+                }
+            }
+        }
+    }
+    colleagues.sort_by(|a, b| a.1.cmp(&b.1));
+    let today = svc.today();
+    let mut absences = Vec::new();
+    for d in svc.deputies(actor).await? {
+        if d.principal == account.id && d.ends_on >= today {
+            let name = svc
+                .account(&kernel::Actor::system("identity"), d.deputy)
+                .await
+                .map(|(a, _)| a.display_name)
+                .unwrap_or_default();
+            absences.push((name, d.starts_on, d.ends_on));
+        }
+    }
+    Ok(StaffAccountPage {
+        ctx,
+        account,
+        roles,
+        recovery_left,
+        colleagues,
+        absences,
+        form,
+        errors,
+        reported,
+    })
 }
 
 async fn staff_account(
     State(svc): Svc,
     ctx: PageCtx,
     StaffUser(actor, account): StaffUser,
+    Query(q): Query<ReportedQuery>,
 ) -> Result<StaffAccountPage, AppError> {
     svc.log_read(&actor, "account.viewed", vec![account.id.to_string()])
         .await?;
-    let roles = role_rows(&svc, &actor, &ctx).await?;
-    let recovery_left = svc.recovery_codes_left(account.id).await?;
-    Ok(StaffAccountPage {
+    staff_account_page(
+        &svc,
         ctx,
+        &actor,
         account,
-        roles,
-        recovery_left,
-    })
+        AbsenceForm::default(),
+        FieldErrors::new(),
+        q.gemeldet.is_some(),
+    )
+    .await
+}
+
+async fn report_absence(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, account): StaffUser,
+    web::CsrfForm(form): web::CsrfForm<AbsenceForm>,
+) -> Result<Response, AppError> {
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    match svc
+        .report_absence(
+            &actor,
+            AccountId::parse(&form.deputy),
+            day(&form.starts_on),
+            day(&form.ends_on),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/arbeit/konto?gemeldet=1#abwesenheit").into_response()),
+        Err(IdentityError::Invalid(errors)) => Ok(web::unprocessable(
+            staff_account_page(&svc, ctx, &actor, account, form, errors, false).await?,
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 // --- admin --------------------------------------------------------------

@@ -948,3 +948,80 @@ async fn a_step_due_is_reminded_once_and_an_overdue_step_is_escalated_to_the_man
     assert_eq!(past.status, 422);
     assert!(past.body.contains("href=\"#final_due\""), "{}", past.body);
 }
+
+#[tokio::test]
+async fn a_person_reports_their_absence_and_their_deputy_signs_for_them() {
+    let mut app = app().await;
+    let p = people(&app).await;
+    app.new_browser();
+    app.login_staff(&email_of(&app, &p.head).await).await;
+    let page = app.get("/arbeit/konto").await;
+    assert!(page.body.contains("id=\"report-absence\""), "{}", page.body);
+    // The lead is a colleague in the unit and can be chosen as deputy.
+    let lead = p.lead.account.expect("lead").to_string();
+    assert!(page.body.contains(&lead), "{}", page.body);
+    let bad = app
+        .post_form(
+            "/arbeit/konto/abwesenheit",
+            &[
+                ("deputy", ""),
+                ("starts_on", "2027-01-04"),
+                ("ends_on", "2027-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("href=\"#deputy\"") && bad.body.contains("href=\"#ends_on\""),
+        "{}",
+        bad.body
+    );
+    let a = p.a.account.expect("a").to_string();
+    let ok = app
+        .post_form(
+            "/arbeit/konto/abwesenheit",
+            &[
+                ("deputy", &a),
+                ("starts_on", "2027-01-04"),
+                ("ends_on", "2027-01-08"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert!(
+        app.get("/arbeit/konto")
+            .await
+            .body
+            .contains("id=\"absences\"")
+    );
+    // The absent head's final signature now waits on the deputy (a) —
+    // who is not the lead, so may act in Vertretung.
+    let svc = app.app.cosigning.clone();
+    let route = svc
+        .start(
+            &p.lead,
+            RouteInput {
+                document_id: p.document,
+                title: "Urlaubsvertretung".into(),
+                stages: vec![vec![person(StepKind::Final, &p.head)]],
+            },
+        )
+        .await
+        .expect("route");
+    assert_eq!(svc.my_requests(&p.a).await.expect("requests").len(), 1);
+    let view = svc.view(&p.lead, route.id).await.expect("view");
+    let err = svc
+        .decide(
+            &p.a,
+            route.id,
+            step_of(&view, 1, 1, 1),
+            approve(route.version_id),
+        )
+        .await;
+    // a holds no authority of their own, but signs with the head's.
+    let view = err.expect("signed in Vertretung");
+    assert_eq!(
+        view.decisions[0].decision.capacity.as_deref(),
+        Some("deputy")
+    );
+}
