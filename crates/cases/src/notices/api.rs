@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<Arc<CasesService>> {
         .routes(routes!(list, start))
         .routes(routes!(sign))
         .routes(routes!(retry))
+        .routes(routes!(revise))
         .routes(routes!(deliver))
         .routes(routes!(set_template))
         .routes(routes!(authorities, grant))
@@ -42,6 +43,14 @@ pub struct NewNotice {
     /// The case's `revision` as read.
     pub revision: i64,
     /// The decision and its reasons (paragraphs separated by a blank line).
+    pub decision: String,
+}
+
+/// A revised decision.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevisedNotice {
+    /// The decision and its reasons, revised.
     pub decision: String,
 }
 
@@ -129,6 +138,25 @@ async fn retry(
 ) -> Result<ApiJson<Notice>, AppError> {
     Ok(ApiJson(
         svc.retry_notice(&actor, id(&case)?, uuid(&notice)?).await?,
+    ))
+}
+
+/// Revise a draft that is not signed yet: the new decision is typeset as
+/// the next version of the notice's document (a co-signing route on it
+/// then starts its new round on that version).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notices/{notice}/revise", tag = "notices",
+    params(("id" = String, Path, description = "Case id"), ("notice" = String, Path, description = "Notice id")),
+    request_body = RevisedNotice,
+    responses((status = 200, body = Notice), (status = 400, body = web::error::Problem), (status = 409, body = web::error::Problem, description = "Not a draft")))]
+async fn revise(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path((case, notice)): Path<(String, String)>,
+    ApiJson(n): ApiJson<RevisedNotice>,
+) -> Result<ApiJson<Notice>, AppError> {
+    Ok(ApiJson(
+        svc.revise_notice(&actor, id(&case)?, uuid(&notice)?, &n.decision)
+            .await?,
     ))
 }
 

@@ -30,6 +30,10 @@ pub fn router() -> Router<Pages> {
             post(retry),
         )
         .route(
+            "/arbeit/vorgaenge/{id}/bescheid/{notice}/ueberarbeiten",
+            post(revise),
+        )
+        .route(
             "/arbeit/vorgaenge/{id}/bescheid/{notice}/bekanntgeben",
             post(deliver),
         )
@@ -58,6 +62,22 @@ async fn start(
     let result = p
         .cases
         .start_notice(&actor, id, form.revision, &form.decision)
+        .await;
+    on_page(&p, ctx, &actor, id, form, "#bescheid", result).await
+}
+
+async fn revise(
+    State(p): State<Pages>,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path((id, notice)): Path<(String, String)>,
+    web::CsrfForm(form): web::CsrfForm<WorkForm>,
+) -> Result<Response, AppError> {
+    let id = case_id(&id)?;
+    let notice = Uuid::parse_str(&notice).map_err(|_| AppError::NotFound)?;
+    let result = p
+        .cases
+        .revise_notice(&actor, id, notice, &form.decision)
         .await;
     on_page(&p, ctx, &actor, id, form, "#bescheid", result).await
 }

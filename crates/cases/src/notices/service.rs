@@ -274,6 +274,49 @@ impl CasesService {
         Ok((case, n))
     }
 
+    /// Revises a draft (after a reservation in co-signing, say): the new
+    /// decision text is typeset as the next version of the notice's
+    /// document, which a co-signing route then routes in its new round.
+    pub async fn revise_notice(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        notice: Uuid,
+        decision: &str,
+    ) -> Result<Notice, CasesError> {
+        let (case, n) = self.notice_of(actor, id, notice).await?;
+        let decision = decision.trim().replace("\r\n", "\n");
+        if decision.is_empty() {
+            return Err(invalid("decision", "required"));
+        }
+        if decision.chars().count() > 20_000 {
+            return Err(invalid("decision", "too_long"));
+        }
+        if n.state() != NoticeState::Draft {
+            return Err(CasesError::Conflict(
+                "Only a draft that is not signed yet can be revised.".into(),
+            ));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.db().begin().await?;
+        if !self.notices.revise(&mut tx, n.id, &decision, now).await? {
+            return Err(CasesError::Stale);
+        }
+        self.enqueue_render(&mut tx, n.id).await?;
+        self.timeline_in(
+            &mut tx,
+            &actor.audit_label(),
+            CaseId(case.id),
+            "notice",
+            "Bescheid-Entwurf überarbeitet, wird neu erstellt",
+        )
+        .await?;
+        tx.commit().await?;
+        self.log.nudge();
+        (self.settings.wake)();
+        self.notices.notice(n.id).await?.ok_or(CasesError::NotFound)
+    }
+
     /// Typesets a failed notice again (after the template was fixed).
     pub async fn retry_notice(
         &self,

@@ -152,6 +152,21 @@ impl NoticesStore {
         Ok(changed == 1)
     }
 
+    /// A draft gets a revised decision and is typeset again (a new
+    /// version of its document); false when it is no draft any more.
+    pub async fn revise(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        decision: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE cases_notice SET decision = $2, state = 'rendering', error = NULL, updated_at = $3 WHERE id = $1 AND state = 'draft'",
+        ).bind(id).bind(decision).bind(at).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
     /// The newest notice kept in `document`, read in the transaction.
     pub async fn of_document_in(
         &self,

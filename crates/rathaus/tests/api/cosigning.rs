@@ -801,22 +801,40 @@ async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_not
         Err(cases::CasesError::Conflict(_))
     ));
     let view = svc.view(&p.lead, route.id).await.expect("view");
+    // A reservation: the lead revises the notice's text, which is typeset
+    // as the next version of its document, and starts the new round.
     svc.decide(
         &p.a,
         route.id,
         step_of(&view, 1, 1, 1),
-        approve(route.version_id),
+        DecisionInput {
+            decision: Decision::Reserve,
+            comment: "Die Begründung fehlt.".into(),
+            ..approve(route.version_id)
+        },
     )
     .await
-    .expect("co-signed");
-    svc.decide(
-        &deputy,
-        route.id,
-        step_of(&view, 1, 2, 1),
-        approve(route.version_id),
-    )
-    .await
-    .expect("final");
+    .expect("reservation");
+    app.app
+        .cases
+        .revise_notice(
+            &p.lead,
+            CaseId(p.case.id),
+            notice.id,
+            "Ihrem Antrag wird entsprochen.\n\nBegründung: Die Voraussetzungen liegen vor.",
+        )
+        .await
+        .expect("revised");
+    app.run_jobs().await;
+    let view = svc.revise(&p.lead, route.id).await.expect("round 2");
+    assert_ne!(view.route.version_id, route.version_id, "the revised draft");
+    let v2 = view.route.version_id;
+    svc.decide(&p.a, route.id, step_of(&view, 2, 1, 1), approve(v2))
+        .await
+        .expect("co-signed");
+    svc.decide(&deputy, route.id, step_of(&view, 2, 2, 1), approve(v2))
+        .await
+        .expect("final");
     app.run_jobs().await;
     let n = app
         .app

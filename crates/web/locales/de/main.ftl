@@ -929,3 +929,6 @@ absence-deputy = Vertretung:
 absence-from = Erster Tag
 absence-until = Letzter Tag
 absence-send = Abwesenheit melden
+notice-revise = Entwurf überarbeiten
+notice-revise-hint = Der geänderte Text wird als neue Version des Bescheids gesetzt. Läuft eine Mitzeichnung, starten Sie danach dort die neue Runde.
+notice-revise-send = Neu setzen

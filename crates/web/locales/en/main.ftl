@@ -929,3 +929,6 @@ absence-deputy = Deputy:
 absence-from = First day
 absence-until = Last day
 absence-send = Report absence
+notice-revise = Revise the draft
+notice-revise-hint = The changed text is typeset as a new version of the notice. If a co-signing route runs, start its new round there afterwards.
+notice-revise-send = Typeset again
