@@ -125,7 +125,9 @@ enum TokenCommand {
         name: String,
         /// A scope, repeatable: accounts:read, accounts:write, org:read,
         /// org:write, catalogue:write, submissions:write, submissions:read,
-        /// cases:read, cases:write, payments:read, payments:write.
+        /// cases:read, cases:write, payments:read, payments:write,
+        /// records:disposal (an archive system posting its xdomea answers,
+        /// with `--for` a records-office account).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// The staff account whose roles the token acts with (e.g. a clerk
