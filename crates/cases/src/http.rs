@@ -13,7 +13,6 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Query};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
 use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -157,10 +156,10 @@ impl QueueParams {
     fn page_link(&self, page: u32) -> String {
         format!(
             "?status={}&typ={}&frist={}&bearbeitung={}&seite={page}",
-            url_encode(&self.status),
-            url_encode(&self.typ),
-            url_encode(&self.frist),
-            url_encode(&self.bearbeitung)
+            web::download::url_encode(&self.status),
+            web::download::url_encode(&self.typ),
+            web::download::url_encode(&self.frist),
+            web::download::url_encode(&self.bearbeitung)
         )
     }
 }
@@ -622,60 +621,7 @@ async fn document(
 
 /// The response carrying a version's content (pages and API alike).
 pub(crate) fn serve_version(v: &records::store::Version, bytes: bytes::Bytes) -> Response {
-    let inline = v.media_type == "application/pdf" || v.media_type.starts_with("image/");
-    let safe_name: String = v
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = url_encode(&v.file_name);
-    let disposition = format!(
-        "{}; filename=\"{safe_name}\"; filename*=UTF-8''{encoded}",
-        if inline { "inline" } else { "attachment" }
-    );
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&v.media_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    if let Ok(d) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, d);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
-        ),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    res
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    web::download::file(&v.file_name, &v.media_type, bytes)
 }
 
 #[derive(Template, WebTemplate)]

@@ -11,7 +11,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use identity::http::auth::StaffUser;
@@ -456,42 +455,7 @@ async fn version(
     let (v, bytes) = svc
         .version_content(&actor, uuid(&id)?, uuid(&version)?)
         .await?;
-    let inline = v.media_type == "application/pdf"
-        || v.media_type.starts_with("image/")
-        || v.media_type.starts_with("text/plain");
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&v.media_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let safe: String = v
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if let Ok(d) = HeaderValue::from_str(&format!(
-        "{}; filename=\"{safe}\"",
-        if inline { "inline" } else { "attachment" }
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, d);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox"),
-    );
-    Ok(res)
+    Ok(web::download::file(&v.file_name, &v.media_type, bytes))
 }
 
 /// "My co-signing requests" on the start page.

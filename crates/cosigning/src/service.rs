@@ -211,22 +211,7 @@ impl CosigningService {
     /// the lead clerk as a co-signer of their own draft.
     pub async fn start(&self, actor: &Actor, input: RouteInput) -> Result<Route, CosigningError> {
         let lead = Self::staff_account(actor)?;
-        let (file, versions) = self
-            .records
-            .document_in_file(input.document_id)
-            .await
-            .map_err(|e| match e {
-                records::RecordsError::NotFound => CosigningError::NotFound,
-                other => internal(other),
-            })?;
-        let unit = file
-            .org_unit_id
-            .map(OrgUnitId)
-            .ok_or(CosigningError::Forbidden)?;
-        if !Self::works_in(actor, unit) {
-            return Err(CosigningError::Forbidden);
-        }
-        let version = versions.last().cloned().ok_or(CosigningError::NotFound)?;
+        let (file, unit, version) = self.routable(actor, input.document_id).await?;
         let mut errors = check_route(&input.stages);
         let title = input.title.trim();
         if title.is_empty() || title.chars().count() > 300 {
@@ -351,11 +336,49 @@ impl CosigningService {
     }
 
     async fn name_of(&self, account: AccountId) -> Result<String, CosigningError> {
+        Ok(self.account_of(account).await?.display_name)
+    }
+
+    async fn account_of(
+        &self,
+        account: AccountId,
+    ) -> Result<identity::domain::Account, CosigningError> {
         self.identity
             .account(&Actor::system("cosigning"), account)
             .await
-            .map(|(a, _)| a.display_name)
+            .map(|(a, _)| a)
             .map_err(internal)
+    }
+
+    /// Who holds one of `roles` for `unit`, each once, by name.
+    async fn unit_people(
+        &self,
+        unit: OrgUnitId,
+        roles: &[Role],
+    ) -> Result<Vec<(AccountId, String)>, CosigningError> {
+        let mut out: Vec<(AccountId, String)> = Vec::new();
+        for role in roles {
+            for (a, name) in self
+                .identity
+                .holders_for(*role, unit)
+                .await
+                .map_err(internal)?
+            {
+                if !out.iter().any(|(x, _)| *x == a) {
+                    out.push((a, name));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The e-mail addresses of people.
+    async fn emails_of(&self, people: &[AccountId]) -> Result<Vec<String>, CosigningError> {
+        let mut out = Vec::with_capacity(people.len());
+        for a in people {
+            out.push(self.account_of(*a).await?.email);
+        }
+        Ok(out)
     }
 
     /// Decides on an open step of the current round, on the route's current
@@ -669,9 +692,27 @@ impl CosigningService {
             return Err(CosigningError::Forbidden);
         }
         let decisions = self.store.decisions(route).await?;
+        // Each version's content is read and hashed once, not per decision.
+        let mut hashes: std::collections::HashMap<Uuid, Option<String>> =
+            std::collections::HashMap::new();
+        for d in &decisions {
+            if let std::collections::hash_map::Entry::Vacant(slot) = hashes.entry(d.version_id) {
+                let sha = self
+                    .records
+                    .content_in_file(
+                        RecordFileId(r.file_id),
+                        kernel::DocumentVersionId(d.version_id),
+                    )
+                    .await
+                    .ok()
+                    .map(|(_, bytes)| hex::encode(Sha256::digest(&bytes)));
+                slot.insert(sha);
+            }
+        }
         let mut checked = Vec::with_capacity(decisions.len());
         for d in decisions {
-            let valid = self.check(&r, &d).await;
+            let sha = hashes.get(&d.version_id).cloned().flatten();
+            let valid = self.check(&d, sha.as_deref());
             let counts = d.round == r.round;
             checked.push(CheckedDecision {
                 decision: d,
@@ -716,19 +757,12 @@ impl CosigningService {
         &self,
         unit: OrgUnitId,
     ) -> Result<(Vec<(Uuid, String)>, Vec<(Uuid, String)>), CosigningError> {
-        let mut people = Vec::new();
-        for role in [Role::Manager, Role::Clerk] {
-            for (a, name) in self
-                .identity
-                .holders_for(role, unit)
-                .await
-                .map_err(internal)?
-            {
-                if !people.iter().any(|(x, _)| *x == a.0) {
-                    people.push((a.0, name));
-                }
-            }
-        }
+        let people = self
+            .unit_people(unit, &[Role::Manager, Role::Clerk])
+            .await?
+            .into_iter()
+            .map(|(a, name)| (a.0, name))
+            .collect();
         let units = self
             .identity
             .org_units(&Actor::system("cosigning"))
@@ -746,6 +780,24 @@ impl CosigningService {
         actor: &Actor,
         document: DocumentId,
     ) -> Result<(OrgUnitId, String), CosigningError> {
+        let (file, unit, version) = self.routable(actor, document).await?;
+        Ok((unit, format!("{} – {}", file.reference, version.file_name)))
+    }
+
+    /// A document the actor may route (they work in its file's unit): its
+    /// file, that unit and its newest version.
+    async fn routable(
+        &self,
+        actor: &Actor,
+        document: DocumentId,
+    ) -> Result<
+        (
+            records::store::RecordFile,
+            OrgUnitId,
+            records::store::Version,
+        ),
+        CosigningError,
+    > {
         let (file, versions) =
             self.records
                 .document_in_file(document)
@@ -761,11 +813,8 @@ impl CosigningService {
         if !Self::works_in(actor, unit) {
             return Err(CosigningError::Forbidden);
         }
-        let name = versions
-            .last()
-            .map(|v| v.file_name.clone())
-            .unwrap_or_default();
-        Ok((unit, format!("{} – {name}", file.reference)))
+        let version = versions.last().cloned().ok_or(CosigningError::NotFound)?;
+        Ok((file, unit, version))
     }
 
     /// The content of a version a route decides or decided on.
@@ -813,8 +862,9 @@ impl CosigningService {
     }
 
     /// Whether a decision's signature covers its statement and the
-    /// statement the exact content of its version.
-    async fn check(&self, r: &Route, d: &DecisionRow) -> bool {
+    /// statement the exact content of its version (`content_sha`: the
+    /// SHA-256 of the version's content as read now).
+    fn check(&self, d: &DecisionRow, content_sha: Option<&str>) -> bool {
         let Ok(statement) = serde_json::from_str::<Statement>(&d.statement) else {
             return false;
         };
@@ -822,25 +872,11 @@ impl CosigningService {
             .acting_for_id
             .map(|p| AccountId(p).to_string())
             .unwrap_or_default();
-        if statement.bytes() != d.statement.as_bytes()
-            || statement.actor != AccountId(d.actor_id).to_string()
-            || statement.acting_for != acting_for
-            || statement.decision != d.decision
-        {
-            return false;
-        }
-        let Ok((_, bytes)) = self
-            .records
-            .content_in_file(
-                RecordFileId(r.file_id),
-                kernel::DocumentVersionId(d.version_id),
-            )
-            .await
-        else {
-            return false;
-        };
-        let sha = hex::encode(Sha256::digest(&bytes));
-        sha == statement.sha256
+        statement.bytes() == d.statement.as_bytes()
+            && statement.actor == AccountId(d.actor_id).to_string()
+            && statement.acting_for == acting_for
+            && statement.decision == d.decision
+            && content_sha == Some(statement.sha256.as_str())
             && identity::signing::verify(&d.public_key, &statement, &d.signature)
             && self.keys.public_key(AccountId(d.actor_id)) == d.public_key
     }
@@ -870,34 +906,17 @@ impl CosigningService {
     /// E-mail addresses of whoever a step waits on: the person, or the
     /// clerks and managers of the unit.
     async fn addressees(&self, step: &Step) -> Result<Vec<String>, CosigningError> {
-        let mut people: Vec<AccountId> = Vec::new();
-        if let Some(a) = step.account_id {
-            people.push(AccountId(a));
-        }
-        if let Some(u) = step.unit_id {
-            for role in [Role::Clerk, Role::Manager] {
-                for (a, _) in self
-                    .identity
-                    .holders_for(role, OrgUnitId(u))
-                    .await
-                    .map_err(internal)?
-                {
-                    if !people.contains(&a) {
-                        people.push(a);
-                    }
-                }
-            }
-        }
-        let mut out = Vec::new();
-        for a in people {
-            let (acc, _) = self
-                .identity
-                .account(&Actor::system("cosigning"), a)
-                .await
-                .map_err(internal)?;
-            out.push(acc.email);
-        }
-        Ok(out)
+        let people: Vec<AccountId> = match (step.account_id, step.unit_id) {
+            (Some(a), _) => vec![AccountId(a)],
+            (None, Some(u)) => self
+                .unit_people(OrgUnitId(u), &[Role::Clerk, Role::Manager])
+                .await?
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect(),
+            (None, None) => Vec::new(),
+        };
+        self.emails_of(&people).await
     }
 
     async fn mail_in(
@@ -925,11 +944,7 @@ impl CosigningService {
     }
 
     async fn email_of(&self, account: AccountId) -> Result<String, CosigningError> {
-        self.identity
-            .account(&Actor::system("cosigning"), account)
-            .await
-            .map(|(a, _)| a.email)
-            .map_err(internal)
+        Ok(self.account_of(account).await?.email)
     }
 
     /// The addresses of whoever the steps wait on, each once.
@@ -1050,20 +1065,13 @@ impl CosigningService {
                 "Only an open, overdue step of a running route is escalated.".into(),
             ));
         }
-        let mut managers = Vec::new();
-        for (a, _) in self
-            .identity
-            .holders_for(Role::Manager, unit)
-            .await
-            .map_err(internal)?
-        {
-            let (acc, _) = self
-                .identity
-                .account(&Actor::system("cosigning"), a)
-                .await
-                .map_err(internal)?;
-            managers.push(acc.email);
-        }
+        let heads: Vec<AccountId> = self
+            .unit_people(unit, &[Role::Manager])
+            .await?
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
+        let managers = self.emails_of(&heads).await?;
         let mut tx = self.store.db().begin().await?;
         if !self
             .store

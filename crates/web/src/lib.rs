@@ -12,6 +12,7 @@
 pub mod api;
 pub mod assets;
 pub mod csrf;
+pub mod download;
 pub mod error;
 pub mod headers;
 pub mod home;

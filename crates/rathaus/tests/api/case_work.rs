@@ -33,7 +33,7 @@ async fn newest_case(app: &TestApp) -> cases::store::Case {
         .case
 }
 
-async fn unit_code(app: &TestApp, case: &cases::store::Case) -> String {
+pub(crate) async fn unit_code(app: &TestApp, case: &cases::store::Case) -> String {
     storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit code")
 }
 

@@ -43,7 +43,7 @@ async fn a_case_closes_only_when_notified_and_settled_and_is_final_afterwards() 
         .await
         .expect("view")
         .case;
-    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit");
+    let code = crate::case_work::unit_code(&app, &case).await;
     let clerk = app
         .create_staff("sb-abschluss@musterstadt.example", &code, &[Role::Clerk])
         .await;
@@ -209,7 +209,7 @@ async fn a_withdrawn_application_closes_with_the_outcome_documented_through_the_
         .await
         .expect("view")
         .case;
-    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit");
+    let code = crate::case_work::unit_code(&app, &case).await;
     let clerk = app
         .create_staff("sb-ruecknahme@musterstadt.example", &code, &[Role::Clerk])
         .await;

@@ -33,7 +33,7 @@ async fn unit_id(app: &TestApp, code: &str) -> Uuid {
 /// a head with signing authority.
 async fn people(app: &TestApp) -> People {
     let case = citizen_case(app).await;
-    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit");
+    let code = crate::case_work::unit_code(app, &case).await;
     let n = Uuid::now_v7().simple().to_string();
     let lead = app
         .create_staff(
@@ -92,6 +92,13 @@ async fn people(app: &TestApp) -> People {
         case,
         document: kernel::DocumentId(v.document_id),
     }
+}
+
+/// Another manager of the case's unit (a deputy, without authority).
+async fn manager(app: &TestApp, p: &People, email: &str) -> Actor {
+    let code = crate::case_work::unit_code(app, &p.case).await;
+    let id = app.create_staff(email, &code, &[Role::Manager]).await;
+    actor_of(app, id).await
 }
 
 fn person(kind: StepKind, who: &Actor) -> StepInput {
@@ -510,15 +517,7 @@ async fn the_deputy_of_an_absent_head_signs_finally_in_vertretung_with_both_name
     let app = app().await;
     let p = people(&app).await;
     let svc = app.app.cosigning.clone();
-    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(p.case.org_unit_id).fetch_one(pool).await).expect("unit");
-    let deputy = app
-        .create_staff(
-            "vertretung-leitung@musterstadt.example",
-            &code,
-            &[Role::Manager],
-        )
-        .await;
-    let deputy = actor_of(&app, deputy).await;
+    let deputy = manager(&app, &p, "vertretung-leitung@musterstadt.example").await;
     let route = svc
         .start(
             &p.lead,
@@ -752,15 +751,7 @@ async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_not
     let document = kernel::DocumentId(draft.document_id.expect("typeset"));
     // The head is absent; the deputy (a manager without own authority)
     // signs finally for her.
-    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(p.case.org_unit_id).fetch_one(pool).await).expect("unit");
-    let deputy = app
-        .create_staff(
-            "vertretung-bescheid@musterstadt.example",
-            &code,
-            &[Role::Manager],
-        )
-        .await;
-    let deputy = actor_of(&app, deputy).await;
+    let deputy = manager(&app, &p, "vertretung-bescheid@musterstadt.example").await;
     let today = kernel::Clock::now(&app.clock).date_naive();
     app.app
         .identity

@@ -62,7 +62,7 @@ pub(crate) async fn citizen_case(app: &TestApp) -> cases::store::Case {
 
 /// A finally signed notice of `case`; returns (notice id, clerk email).
 async fn final_notice(app: &TestApp, case: &cases::store::Case) -> (uuid::Uuid, String) {
-    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit");
+    let code = crate::case_work::unit_code(app, case).await;
     let n = uuid::Uuid::now_v7().simple().to_string();
     let clerk_mail = format!("sb-{n}@musterstadt.example");
     let clerk = app.create_staff(&clerk_mail, &code, &[Role::Clerk]).await;

@@ -24,7 +24,7 @@ async fn clerk_and_applicant_write_to_each_other_and_everything_is_filed_in_the_
         "{}",
         erika_cases.body
     );
-    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit");
+    let code = crate::case_work::unit_code(&app, &case).await;
     let clerk_mail = format!(
         "sb-msg-{}@musterstadt.example",
         uuid::Uuid::now_v7().simple()
@@ -255,7 +255,7 @@ async fn no_message_to_an_applicant_without_account_and_none_on_a_closed_case() 
     crate::cases::submit(&app, &token).await;
     app.run_jobs().await;
     let case = crate::delivery::newest(&app).await;
-    let code: String = storage::on_db!(&app.app.db, pool => sqlx::query_scalar::<_, String>("SELECT code FROM identity_org_unit WHERE id = $1").bind(case.org_unit_id).fetch_one(pool).await).expect("unit");
+    let code = crate::case_work::unit_code(&app, &case).await;
     let clerk = app
         .create_staff("sb-closed@musterstadt.example", &code, &[Role::Clerk])
         .await;

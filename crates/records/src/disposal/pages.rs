@@ -7,7 +7,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use identity::http::auth::StaffUser;
@@ -257,18 +256,12 @@ async fn transfer(
 
 /// A message as a download.
 pub(crate) fn download(name: &str, bytes: bytes::Bytes) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
     let media = if name.ends_with(".zip") {
         "application/zip"
     } else {
         "application/xml"
     };
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
+    web::download::file(name, media, bytes)
 }
 
 async fn message(

@@ -616,10 +616,11 @@ impl DisposalService {
             self.dispose(&by, id, &items, &HashMap::new(), None).await?;
             return self.store.process(id).await?.ok_or(DisposalError::NotFound);
         }
+        let plan = self.records.store().plan().await?;
         let mut files = Vec::new();
         let mut contents = Vec::new();
         for i in &archive {
-            let f = self.file_row(i).await?;
+            let f = self.file_row(i, &plan).await?;
             let offered = self.offered_file(&f, Decision::Archive).await?;
             for d in &offered.documents {
                 for v in &d.versions {
@@ -656,17 +657,17 @@ impl DisposalService {
 
     /// The file row of an item (the file still exists while its process
     /// runs).
-    async fn file_row(&self, i: &Item) -> Result<DueFile, DisposalError> {
+    async fn file_row(&self, i: &Item, plan: &[crate::PlanNode]) -> Result<DueFile, DisposalError> {
         let f = self
             .records
             .file_info(RecordFileId(i.file_id))
             .await
             .map_err(internal)?
             .ok_or_else(|| DisposalError::Conflict(format!("{} is gone", i.reference)))?;
-        let plan = self.records.store().plan().await?;
         let node = plan
-            .into_iter()
+            .iter()
             .find(|n| n.id.0 == f.plan_node_id)
+            .cloned()
             .ok_or_else(|| internal("file-plan node missing"))?;
         Ok(DueFile {
             id: f.id,
