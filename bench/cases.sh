@@ -29,7 +29,7 @@ if [ ! -f "$DIR/generated" ]; then
   /usr/bin/time -f "generation: %e s, peak RSS %M KB" "$BIN" --data-dir "$DIR" demo --cases "$CASES" 2>&1 | grep -v INFO
   touch "$DIR/generated"
 fi
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+source bench/lib.sh
 
 # W5 first (the server is not running): full reindex, RUNS times.
 w5=()
@@ -77,9 +77,7 @@ run() { # name, path file, connections
   for r in $(seq 1 "$RUNS"); do
     out=$(BENCH_TOKEN="$TOKEN" BENCH_PATHS="$file" taskset -c 1 wrk -t1 -c"$conns" -d"${SECS}s" --timeout 10s --latency -s bench/paths.lua "http://127.0.0.1:$PORT")
     grep -q "Non-2xx" <<<"$out" && { echo "$name: error responses:"; echo "$out"; tail -5 "$DIR/server.log"; exit 1; }
-    p50+=("$(awk '$1=="50%" {print $2}' <<<"$out")")
-    p99+=("$(awk '$1=="99%" {print $2}' <<<"$out")")
-    rps+=("$(awk '/Requests\/sec/ {print $2}' <<<"$out")")
+    wrk_figures "$out"
   done
   echo "$name ($conns conns): p50 $(median "${p50[@]}") (${p50[*]}), p99 $(median "${p99[@]}") (${p99[*]}), $(median "${rps[@]}") req/s (${rps[*]})"
 }

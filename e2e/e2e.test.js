@@ -8,7 +8,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -17,6 +17,11 @@ const path = require('node:path');
 const { setTimeout: delay } = require('node:timers/promises');
 const { chromium } = require('playwright-core');
 const { totp, currentStep, splitEntity, mailTexts, decodeQuotedPrintable } = require('./helpers');
+
+/** The text of a PDF (poppler's pdftotext, installed by .ci/run). */
+function pdfText(bytes) {
+  return execFileSync('pdftotext', ['-layout', '-', '-'], { input: bytes }).toString('utf8').replace(/\s+/g, ' ');
+}
 
 // ---------------------------------------------------------------- settings
 
@@ -958,7 +963,7 @@ describe('rathaus end to end', () => {
   }
 
   test(
-    'notice and fee (desktop head of unit, phone citizen, treasury, records office): fee, messages both ways, notice signed and sealed, retrieved from the mailbox, GiroCode, camt.053 payment booked, case closed, legal hold',
+    'notice and fee (desktop head of unit, phone citizen, co-signers, deputy, treasury, records office): fee, messages both ways, notice co-signed by two units in parallel (reservation, revision, new round), signed finally by the deputy of the head, sealed, retrieved from the mailbox, GiroCode, camt.053 payment booked, case closed, legal hold',
     { timeout: TEST_TIMEOUT_MS },
     journey('notice-fee', DESKTOP, false, async (page) => {
       const reference = references['erika.mustermann@example.org'];
@@ -1021,36 +1026,51 @@ describe('rathaus end to end', () => {
         await goto(page, casePath);
         assert.match(clean(await page.textContent('#messages')), /Danke, mache ich\./);
 
-        // Co-signing: the head routes a statement to the Ordnungsamt; its
-        // clerk (phone) signs with reservation, the head revises, the new
-        // round is co-signed in one tap and the head signs finally.
-        await page.click('section[aria-labelledby="dokumente"] details summary');
-        await page.fill('#title', 'Stellungnahme zur Parkzone');
-        await page.setInputFiles('#file', { name: 'Stellungnahme.txt', mimeType: 'text/plain', buffer: Buffer.from('Stellungnahme zur Parkzone, Fassung 1\n') });
-        await submit(page, '#upload');
-        await expectPath(page, casePath);
-        const startRoute = page.locator('#documents li', { hasText: 'Stellungnahme zur Parkzone' }).locator('.rh-start-route');
-        await navigate(page, () => startRoute.click());
+        // The notice: the head drafts the decision; a job typesets the draft.
+        await page.fill('#decision', 'Ihrem Antrag auf einen Bewohnerparkausweis wird entsprochen.\n\nBegründung: Sie wohnen in der Parkzone.');
+        await submit(page, '#start-notice');
+        await waitFor(page, casePath, '#route-notice', 'the draft');
+        await checkPage(page);
+        const firstDraft = await page.getAttribute('#notice-draft', 'href');
+
+        // Co-signing: two units co-sign in parallel, then the final signature.
+        await navigate(page, () => page.click('#route-notice'));
         await checkPage(page);
         const olafOption = await page.locator('#s1_1_who option', { hasText: 'Olaf Ordnung' }).count();
-        const unitValue = await page.locator('#s1_1_who option', { hasText: 'Ordnungsamt' }).first().getAttribute('value');
-        assert.ok(olafOption === 0 && unitValue, 'the Ordnungsamt is offered as a unit');
+        const ordnungsamt = await page.locator('#s1_1_who option', { hasText: 'Ordnungsamt' }).first().getAttribute('value');
+        const bauamt = await page.locator('#s1_2_who option', { hasText: 'Bauamt' }).first().getAttribute('value');
+        assert.ok(olafOption === 0 && ordnungsamt && bauamt, 'other units are offered as units');
         const noFinal = await submit(page, '#start-route');
         assert.equal(noFinal.status(), 422, 'a route without a final signature is refused');
+        assert.ok((await page.locator('.rh-error-summary').count()) === 1, 'the error summary says what to fix');
         await checkPage(page);
-        await page.fill('#title', 'Stellungnahme zur Parkzone');
-        await page.selectOption('#s1_1_who', unitValue);
+        await page.fill('#title', 'Bescheid Bewohnerparkausweis');
+        await page.selectOption('#s1_1_who', ordnungsamt);
+        await page.selectOption('#s1_2_who', bauamt);
         const leaValue = await page.locator('#final_who option', { hasText: 'Lea Leitung' }).getAttribute('value');
         await page.selectOption('#final_who', leaValue);
         await submit(page, '#start-route');
         const routePath = new URL(page.url()).pathname;
         assert.match(routePath, /^\/arbeit\/mitzeichnung\/[0-9a-f-]{36}$/);
         await checkPage(page);
+        await goto(page, casePath);
+        assert.equal(await page.locator('#sign-notice').count(), 0, 'while the route runs, the notice is signed in the route only');
+        assert.equal(await page.getAttribute('#notice-route', 'href'), routePath);
 
+        // The Bauamt co-signs at the desk, the Ordnungsamt on a phone.
+        const bettina = await newPage(DESKTOP, { label: 'notice-fee-bauamt', checkOverflow: false });
         const olaf = await newPage(PHONE, { label: 'notice-fee-cosigner', checkOverflow: true });
         try {
+          await staffFirstLogin(bettina, 'bauamt@musterstadt.example');
+          assert.match(clean(await bettina.textContent('main')), /Bescheid Bewohnerparkausweis/);
+          await navigate(bettina, () => bettina.click('.rh-home-items a'));
+          await expectPath(bettina, routePath);
+          await checkPage(bettina);
+          await submit(bettina, '#approve-1');
+          await checkPage(bettina);
+
           await staffFirstLogin(olaf, 'ordnungsamt@musterstadt.example');
-          assert.match(clean(await olaf.textContent('main')), /Stellungnahme zur Parkzone/);
+          assert.match(clean(await olaf.textContent('main')), /Bescheid Bewohnerparkausweis/);
           await checkPage(olaf);
           await navigate(olaf, () => olaf.click('.rh-home-items a'));
           await expectPath(olaf, routePath);
@@ -1059,48 +1079,91 @@ describe('rathaus end to end', () => {
           const bare = await submit(olaf, '#reserve-1');
           assert.equal(bare.status(), 422, 'a reservation needs its reason');
           await checkPage(olaf);
-          await olaf.fill('#comment', 'Bitte die Anwohnerzahl ergänzen.');
+          await olaf.fill('#comment', 'Bitte die Geltungsdauer des Ausweises nennen.');
           await olaf.fill('#passage', 'Absatz 1');
           await submit(olaf, '#reserve-1');
           assert.match(clean(await olaf.textContent('#route-state')), /zurückgegeben/);
           await checkPage(olaf);
 
-          // The head uploads the revision and starts the new round.
-          await goto(page, casePath);
-          await page.click('section[aria-labelledby="dokumente"] details summary');
-          await page.selectOption('#document', { label: 'Stellungnahme zur Parkzone' });
-          await page.setInputFiles('#file', { name: 'Stellungnahme.txt', mimeType: 'text/plain', buffer: Buffer.from('Stellungnahme zur Parkzone, Fassung 2: 412 Anwohner\n') });
-          await submit(page, '#upload');
+          // The head revises the notice; the job typesets the next version.
+          await goto(page, routePath);
+          assert.match(clean(await page.textContent('#strip')), /Geltungsdauer/);
+          await navigate(page, () => page.click('#file-page'));
+          await expectPath(page, casePath);
+          await page.click('section[aria-labelledby="bescheid"] details.rh-details summary');
+          await page.fill('#decision', 'Ihrem Antrag auf einen Bewohnerparkausweis wird entsprochen. Der Ausweis gilt ein Jahr.\n\nBegründung: Sie wohnen in der Parkzone.');
+          await submit(page, '#revise-notice');
+          await checkPage(page);
+          for (let i = 0; i < 60 && (await page.getAttribute('#notice-draft', 'href')) === firstDraft; i++) {
+            await delay(500);
+            await goto(page, casePath);
+          }
+          assert.notEqual(await page.getAttribute('#notice-draft', 'href'), firstDraft, 'the revision is typeset');
           await goto(page, routePath);
           await submit(page, '#new-round');
+          assert.match(clean(await page.textContent('#route-state')), /läuft/);
           assert.match(clean(await page.textContent('#strip')), /frühere Fassung/);
           await checkPage(page);
 
-          // One tap on the phone, then the final signature.
+          // The new round: one tap each; the first round's approval no longer counts.
+          await goto(bettina, routePath);
+          await submit(bettina, '#approve-1');
           await goto(olaf, routePath);
           await submit(olaf, '#approve-1');
           await checkPage(olaf);
-          const { problems } = pageOptions.get(olaf);
-          assert.deepEqual(problems, [], formatProblems(problems));
+          for (const p of [bettina, olaf]) {
+            const { problems } = pageOptions.get(p);
+            assert.deepEqual(problems, [], formatProblems(problems));
+          }
         } finally {
+          await bettina.context().close();
           await olaf.context().close();
         }
-        await goto(page, routePath);
-        await submit(page, '#approve-1');
-        assert.match(clean(await page.textContent('#route-state')), /schlussgezeichnet/);
-        assert.match(clean(await page.textContent('#strip')), /Olaf Ordnung.*Lea Leitung|Lea Leitung.*Olaf Ordnung/);
-        await checkPage(page);
-        await goto(page, casePath);
 
-        // The notice: decision, draft typeset by a job, signed, sealed.
-        await page.fill('#decision', 'Ihrem Antrag auf einen Bewohnerparkausweis wird entsprochen.\n\nBegründung: Sie wohnen in der Parkzone.');
-        await submit(page, '#start-notice');
-        await waitFor(page, casePath, '#sign-notice', 'the draft');
+        // The head is away; her deputy gives the final signature "In Vertretung".
+        await goto(page, '/arbeit/konto');
         await checkPage(page);
-        await submit(page, '#sign-notice');
+        const stefan = await page.locator('#deputy option', { hasText: 'Stefan Stellvertreter' }).getAttribute('value');
+        await page.selectOption('#deputy', stefan);
+        const today = new Date().toISOString().slice(0, 10);
+        const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+        await page.fill('#starts_on', today);
+        await page.fill('#ends_on', inAWeek);
+        await submit(page, '#report-absence');
+        assert.equal(await page.locator('#absence-reported').count(), 1, 'the absence is recorded');
+        await checkPage(page);
+        const deputy = await newPage(PHONE, { label: 'notice-fee-deputy', checkOverflow: true });
+        try {
+          await staffFirstLogin(deputy, 'stv.leitung.buergeramt@musterstadt.example');
+          assert.match(clean(await deputy.textContent('main')), /Bescheid Bewohnerparkausweis/);
+          await checkPage(deputy);
+          await navigate(deputy, () => deputy.click('.rh-home-items a'));
+          await expectPath(deputy, routePath);
+          assert.match(clean(await deputy.textContent('.rh-my-step h2')), /Lea Leitung/);
+          await checkPage(deputy);
+          await submit(deputy, '#approve-1');
+          assert.match(clean(await deputy.textContent('#route-state')), /schlussgezeichnet/);
+          const strip = clean(await deputy.textContent('#strip'));
+          assert.match(strip, /Stefan Stellvertreter/);
+          assert.match(strip, /Lea Leitung/);
+          await checkPage(deputy);
+          const { problems } = pageOptions.get(deputy);
+          assert.deepEqual(problems, [], formatProblems(problems));
+        } finally {
+          await deputy.context().close();
+        }
+
+        // The finally signed version is rendered with the deputy's name and sealed.
         await waitFor(page, casePath, '#deliver-notice', 'the final, sealed notice');
         assert.match(clean(await page.textContent('main')), /Test-Siegel, nicht qualifiziert/);
+        assert.match(clean(await page.textContent('#timeline')), /Mitzeichnung/);
         await checkPage(page);
+        const finalPdf = await page.request.get(url(await page.getAttribute('#notice-final', 'href')));
+        assert.equal(finalPdf.status(), 200);
+        const finalText = pdfText(await finalPdf.body());
+        assert.match(finalText, /In Vertretung/);
+        assert.match(finalText, /Stefan Stellvertreter/);
+        assert.match(finalText, /gilt ein Jahr/, 'the revised text is the one signed');
         await page.check('#channel-portal');
         await submit(page, '#deliver-notice');
         await waitFor(page, casePath, '.rh-deliveries', 'the delivery');

@@ -523,6 +523,16 @@ impl CasesService {
         Ok(())
     }
 
+    /// The case whose file is `file`, if any (other contexts link to it).
+    pub async fn case_of_file(&self, file: uuid::Uuid) -> Result<Option<CaseId>, CasesError> {
+        Ok(self
+            .store
+            .cases_of_files(&[file])
+            .await?
+            .first()
+            .map(|(_, c)| CaseId(*c)))
+    }
+
     pub(crate) async fn timeline_in(
         &self,
         tx: &mut storage::Tx,

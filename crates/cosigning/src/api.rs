@@ -2,7 +2,9 @@
 //! signatures, decide on a step, revise after a reservation, and the
 //! caller's open requests.
 
-use crate::service::{CosigningError, CosigningService, DecisionInput, RouteInput, RouteView};
+use crate::service::{
+    CosigningError, CosigningService, Decided, DecisionInput, RouteInput, RouteView,
+};
 use crate::store::{Request, Route};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -85,13 +87,13 @@ async fn view(
 #[utoipa::path(post, path = "/api/v1/cosigning/routes/{id}/steps/{step}/decision", tag = "cosigning",
     params(("id" = String, Path, description = "Route id"), ("step" = String, Path, description = "Step id")),
     request_body = DecisionInput,
-    responses((status = 200, body = RouteView), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+    responses((status = 200, body = Decided), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
 async fn decide(
     State(svc): Svc,
     ApiActor(actor): ApiActor,
     Path((r, s)): Path<(String, String)>,
     ApiJson(input): ApiJson<DecisionInput>,
-) -> Result<ApiJson<RouteView>, AppError> {
+) -> Result<ApiJson<Decided>, AppError> {
     Ok(ApiJson(svc.decide(&actor, id(&r)?, id(&s)?, input).await?))
 }
 

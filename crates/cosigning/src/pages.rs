@@ -119,9 +119,14 @@ async fn start_page(
     ctx: PageCtx,
     StaffUser(actor, _): StaffUser,
     Query(q): Query<DocQuery>,
-) -> Result<StartPage, AppError> {
+) -> Result<Response, AppError> {
     let document = uuid(&q.dokument)?;
-    render_start(
+    // A document has one open route at a time: go on with it.
+    if let Some(open) = svc.route_open_on(DocumentId(document)).await? {
+        svc.view(&actor, open).await?;
+        return Ok(Redirect::to(&format!("/arbeit/mitzeichnung/{open}")).into_response());
+    }
+    Ok(render_start(
         &svc,
         ctx,
         &actor,
@@ -129,7 +134,8 @@ async fn start_page(
         HashMap::new(),
         FieldErrors::new(),
     )
-    .await
+    .await?
+    .into_response())
 }
 
 /// A step of the form: `a:{uuid}` a person, `u:{uuid}` a unit.
@@ -268,6 +274,8 @@ fn parse_step(field: &str) -> Option<(usize, usize)> {
 struct RoutePage {
     ctx: PageCtx,
     v: RouteView,
+    /// The case page of the route's file (where a notice is revised).
+    file_page: Option<String>,
     names: HashMap<Uuid, String>,
     mine: Vec<(Step, Option<AccountId>)>,
     lead: bool,
@@ -342,8 +350,10 @@ async fn render_route(
     let escalates =
         lead || actor.has_role_in(kernel::Role::Manager, OrgUnitId(v.route.org_unit_id));
     let today = kernel::Clock::now(svc.clock()).date_naive();
+    let file_page = svc.file_page(&v.route).await;
     Ok(RoutePage {
         ctx,
+        file_page,
         v,
         names,
         mine,

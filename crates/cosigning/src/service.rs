@@ -78,6 +78,10 @@ pub trait RouteEvents: Send + Sync {
         route: &Route,
         decision: &DecisionRow,
     ) -> Result<(), String>;
+
+    /// The staff page where the work on `file` happens (the case page),
+    /// if there is one: the lead clerk revises a notice there.
+    async fn file_page(&self, file: Uuid) -> Option<String>;
 }
 
 /// A route with its steps and its decisions, each with its signature
@@ -90,6 +94,19 @@ pub struct RouteView {
     pub steps: Vec<Step>,
     /// Decisions with whether their signature holds for the version.
     pub decisions: Vec<CheckedDecision>,
+}
+
+/// The outcome of a decision: the route and its current round after it,
+/// and the signed decision. (Its signature is checked against the
+/// version's content when the route is viewed.)
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Decided {
+    /// The route.
+    pub route: Route,
+    /// The steps of the current round, in their new states.
+    pub steps: Vec<Step>,
+    /// The decision as signed and recorded.
+    pub decision: DecisionRow,
 }
 
 /// A decision and its check.
@@ -174,10 +191,18 @@ impl CosigningService {
         }
     }
 
-    /// True when a route on the document has not finished: its final
-    /// signature is given there.
-    pub async fn route_open_on(&self, document: DocumentId) -> Result<bool, CosigningError> {
+    /// The route on the document that has not finished, if any: the
+    /// document's final signature is given there.
+    pub async fn route_open_on(
+        &self,
+        document: DocumentId,
+    ) -> Result<Option<Uuid>, CosigningError> {
         Ok(self.store.open_on_document(document.0).await?)
+    }
+
+    /// The staff page of the route's file (the case page), if any.
+    pub async fn file_page(&self, route: &Route) -> Option<String> {
+        self.events.file_page(route.file_id).await
     }
 
     /// The clock (pages mark overdue steps).
@@ -239,6 +264,18 @@ impl CosigningService {
             }
         }
         errors.into_result().map_err(CosigningError::Invalid)?;
+        // One route at a time per document: a second would ask for a
+        // second final signature of the same draft.
+        if self
+            .store
+            .open_on_document(input.document_id.0)
+            .await?
+            .is_some()
+        {
+            return Err(CosigningError::Conflict(
+                "A co-signing route on this document is still open; continue it.".into(),
+            ));
+        }
         let now = self.clock.now();
         let route = Route {
             id: Uuid::now_v7(),
@@ -391,7 +428,7 @@ impl CosigningService {
         route: Uuid,
         step: Uuid,
         input: DecisionInput,
-    ) -> Result<RouteView, CosigningError> {
+    ) -> Result<Decided, CosigningError> {
         let account = Self::staff_account(actor)?;
         let comment = input.comment.trim().to_owned();
         let passage = input.passage.trim().to_owned();
@@ -501,7 +538,7 @@ impl CosigningService {
                 "This is not the version the route decides on now; open the current one.".into(),
             ));
         }
-        let round = self.store.round_steps_in(&mut tx, route, r.round).await?;
+        let mut round = self.store.round_steps_in(&mut tx, route, r.round).await?;
         let Some(current) = round.iter().find(|x| x.id == s.id) else {
             return Err(CosigningError::Conflict(
                 "The step belongs to an earlier round.".into(),
@@ -524,9 +561,11 @@ impl CosigningService {
         }
         self.store.set_step(&mut tx, s.id, "done").await?;
         r.updated_at = now;
+        let mut changed: Vec<(Uuid, &str)> = vec![(s.id, "done")];
         if input.decision.returns() {
             for other in round.iter().filter(|x| x.id != s.id && x.state != "done") {
                 self.store.set_step(&mut tx, other.id, "skipped").await?;
+                changed.push((other.id, "skipped"));
             }
             r.state = RouteState::Returned.as_str().into();
             self.mail_in(
@@ -557,6 +596,7 @@ impl CosigningService {
                 }
                 for n in next {
                     self.store.set_step(&mut tx, n.id, "open").await?;
+                    changed.push((n.id, "open"));
                 }
             }
         }
@@ -594,7 +634,16 @@ impl CosigningService {
         .await?;
         tx.commit().await?;
         self.log.nudge();
-        self.view(actor, route).await
+        for step in &mut round {
+            if let Some((_, state)) = changed.iter().find(|(id, _)| *id == step.id) {
+                step.state = (*state).to_owned();
+            }
+        }
+        Ok(Decided {
+            route: r,
+            steps: round,
+            decision,
+        })
     }
 
     /// After a reservation or refusal, the lead clerk revises: the

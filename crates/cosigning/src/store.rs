@@ -299,9 +299,10 @@ impl CosigningStore {
     }
 
     /// True when a route on the document is running or sent back.
-    pub async fn open_on_document(&self, document: Uuid) -> Result<bool, DbError> {
-        let n: i64 = on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cosigning_route WHERE document_id = $1 AND state <> 'completed'").bind(document).fetch_one(pool).await?);
-        Ok(n > 0)
+    pub async fn open_on_document(&self, document: Uuid) -> Result<Option<Uuid>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_scalar("SELECT id FROM cosigning_route WHERE document_id = $1 AND state <> 'completed' LIMIT 1").bind(document).fetch_optional(pool).await?),
+        )
     }
 
     /// Open steps of running routes due on or before `day` without a

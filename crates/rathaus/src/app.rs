@@ -550,6 +550,14 @@ impl cosigning::RouteEvents for CasesAuthority {
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
+
+    async fn file_page(&self, file: uuid::Uuid) -> Option<String> {
+        // A link is a convenience: a failed read shows the page without it.
+        match self.0.case_of_file(file).await {
+            Ok(Some(case)) => Some(format!("/arbeit/vorgaenge/{}", case.0)),
+            _ => None,
+        }
+    }
 }
 
 /// Whether a co-signing route runs on a notice's document.
@@ -557,7 +565,7 @@ struct Routes(Arc<cosigning::CosigningService>);
 
 #[async_trait::async_trait]
 impl cases::notices::service::NoticeRoutes for Routes {
-    async fn route_open_on(&self, document: uuid::Uuid) -> Result<bool, String> {
+    async fn route_open_on(&self, document: uuid::Uuid) -> Result<Option<uuid::Uuid>, String> {
         self.0
             .route_open_on(kernel::DocumentId(document))
             .await

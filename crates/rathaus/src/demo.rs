@@ -44,7 +44,7 @@ const UNITS: [(&str, &str, &str); 16] = [
 /// The demo service catalogue (exchange format).
 pub const CATALOGUE: &str = include_str!("../../catalogue/demo/musterstadt.json");
 
-const STAFF: [(&str, &str, &str, &[Role], &str); 9] = [
+const STAFF: [(&str, &str, &str, &[Role], &str); 10] = [
     (
         "admin@musterstadt.example",
         "Alex Admin",
@@ -65,6 +65,13 @@ const STAFF: [(&str, &str, &str, &[Role], &str); 9] = [
         "33",
         &[Role::Manager, Role::Clerk],
         "Führungskraft Bürgeramt",
+    ),
+    (
+        "stv.leitung.buergeramt@musterstadt.example",
+        "Stefan Stellvertreter",
+        "33",
+        &[Role::Clerk],
+        "Stellvertretende Leitung Bürgeramt (zeichnet i. V., wenn Lea Leitung abwesend ist)",
     ),
     (
         "ordnungsamt@musterstadt.example",

@@ -30,8 +30,8 @@ const SYSTEM: &str = "system:notices";
 /// co-signing context answers; cases does not depend on it).
 #[async_trait::async_trait]
 pub trait NoticeRoutes: Send + Sync {
-    /// True when a route on `document` is running or sent back.
-    async fn route_open_on(&self, document: Uuid) -> Result<bool, String>;
+    /// The route on `document` that is running or sent back, if any.
+    async fn route_open_on(&self, document: Uuid) -> Result<Option<Uuid>, String>;
 }
 
 /// A notice as the case page shows it.
@@ -49,6 +49,9 @@ pub struct NoticeView {
     pub qualified: bool,
     /// Its deliveries, oldest first.
     pub deliveries: Vec<mailbox::store::Delivery>,
+    /// The co-signing route on its draft that has not finished: the final
+    /// signature is given there, not on the case page.
+    pub route: Option<Uuid>,
 }
 
 impl NoticeView {
@@ -445,6 +448,7 @@ impl CasesService {
                 .route_open_on(doc)
                 .await
                 .map_err(CasesError::Internal)?
+                .is_some()
         {
             return Err(CasesError::Conflict(
                 "The notice is in a co-signing route; its final signature is given there.".into(),
@@ -631,7 +635,15 @@ impl CasesService {
                 .into_iter()
                 .partition(|d| d.notice_id == notice.id);
             deliveries = rest;
+            let route = match (notice.state(), notice.document_id, self.notice_routes.get()) {
+                (NoticeState::Draft, Some(doc), Some(routes)) => routes
+                    .route_open_on(doc)
+                    .await
+                    .map_err(CasesError::Internal)?,
+                _ => None,
+            };
             out.push(NoticeView {
+                route,
                 notice,
                 signatures,
                 seals,

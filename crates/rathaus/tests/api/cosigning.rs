@@ -278,11 +278,13 @@ async fn a_reservation_sends_the_route_back_and_the_revision_starts_a_new_round(
         .await
         .expect("b, round 2");
     // The final signature: through the API, by the head.
-    let view = svc
+    let done = svc
         .decide(&p.head, route.id, final2, approve(v2))
         .await
         .expect("final");
-    assert_eq!(view.route.state, "completed");
+    assert_eq!(done.route.state, "completed");
+    assert_eq!(done.decision.capacity.as_deref(), Some("head"));
+    let view = svc.view(&p.lead, route.id).await.expect("view");
     assert_eq!(
         view.decisions
             .iter()
@@ -554,12 +556,14 @@ async fn the_deputy_of_an_absent_head_signs_finally_in_vertretung_with_both_name
     let requests = svc.my_requests(&deputy).await.expect("requests");
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].account_id, p.head.account.map(|a| a.0));
-    let view = svc
+    let done = svc
         .decide(&deputy, route.id, fin, approve(route.version_id))
         .await
         .expect("signed in Vertretung");
-    assert_eq!(view.route.state, "completed");
+    assert_eq!(done.route.state, "completed");
+    let view = svc.view(&p.lead, route.id).await.expect("view");
     let d = &view.decisions[0].decision;
+    assert_eq!(d.id, done.decision.id);
     assert_eq!(d.actor_id, deputy.account.expect("deputy").0);
     assert_eq!(d.acting_for_id, p.head.account.map(|a| a.0));
     assert_eq!(d.actor_name, deputy.name);
@@ -1028,9 +1032,6 @@ async fn a_person_reports_their_absence_and_their_deputy_signs_for_them() {
         )
         .await;
     // a holds no authority of their own, but signs with the head's.
-    let view = err.expect("signed in Vertretung");
-    assert_eq!(
-        view.decisions[0].decision.capacity.as_deref(),
-        Some("deputy")
-    );
+    let done = err.expect("signed in Vertretung");
+    assert_eq!(done.decision.capacity.as_deref(), Some("deputy"));
 }
