@@ -154,6 +154,23 @@ async fn a_reservation_sends_the_route_back_and_the_revision_starts_a_new_round(
         )
         .await
         .expect("started");
+    // One open route per document: a second one is refused, nothing stored.
+    assert!(matches!(
+        svc.start(
+            &p.lead,
+            RouteInput {
+                document_id: p.document,
+                title: "Zweiter Laufweg".into(),
+                stages: vec![vec![person(StepKind::Final, &p.head)]],
+            },
+        )
+        .await,
+        Err(CosigningError::Conflict(_))
+    ));
+    assert_eq!(
+        svc.route_open_on(p.document).await.expect("open"),
+        Some(route.id)
+    );
     let view = svc.view(&p.lead, route.id).await.expect("view");
     let (a1, b1, final1) = (
         step_of(&view, 1, 1, 1),
@@ -795,6 +812,18 @@ async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_not
             .await,
         Err(cases::CasesError::Conflict(_))
     ));
+    // The case shows the running route where the signature would be.
+    let shown = app
+        .app
+        .cases
+        .case_view(&Actor::system("t"), CaseId(p.case.id))
+        .await
+        .expect("case")
+        .notices
+        .into_iter()
+        .find(|n| n.notice.id == notice.id)
+        .expect("the draft");
+    assert_eq!(shown.route, Some(route.id));
     let view = svc.view(&p.lead, route.id).await.expect("view");
     // A reservation: the lead revises the notice's text, which is typeset
     // as the next version of its document, and starts the new round.
