@@ -1,0 +1,242 @@
+//! The generator against the independent checker.
+
+use super::*;
+use proptest::prelude::*;
+
+fn weekdays(n: usize) -> Vec<NaiveDate> {
+    let mut d = NaiveDate::from_ymd_opt(2027, 1, 4).expect("date");
+    let mut out = Vec::new();
+    while out.len() < n {
+        if d.weekday().number_from_monday() <= 5 {
+            out.push(d);
+        }
+        d = d.succ_opt().expect("date");
+    }
+    out
+}
+
+fn person(days: usize, skills: &[&str]) -> Person {
+    Person {
+        team: 1,
+        minutes: vec![468; days],
+        absent: vec![false; days],
+        may_be_mobile: true,
+        cohort: None,
+        skills: skills.iter().map(|s| s.to_string()).collect(),
+        location: 0,
+        office_days: Vec::new(),
+        mobile_days: Vec::new(),
+    }
+}
+
+fn team() -> Instance {
+    let days = weekdays(10);
+    let n = days.len();
+    let mut people: Vec<Person> = (0..5).map(|_| person(n, &["Bürgerberatung"])).collect();
+    people[1].absent[2] = true;
+    people[2].may_be_mobile = false;
+    people[3].minutes = vec![0, 390, 390, 390, 0, 0, 390, 390, 390, 0];
+    people[4].office_days = vec![Weekday::Mon];
+    people[4].mobile_days = vec![Weekday::Fri];
+    Instance {
+        slots: (0..n)
+            .map(|day| Slot {
+                team: 1,
+                day,
+                skill: "Bürgerberatung".into(),
+                min: 2,
+            })
+            .collect(),
+        days,
+        max_mobile_permille: 400,
+        people,
+        desks: vec![4],
+        rotation: false,
+    }
+}
+
+#[test]
+fn a_feasible_team_gets_a_plan_that_holds_every_rule_and_the_wishes() {
+    let instance = team();
+    let p = generate(&instance).expect("solved");
+    assert!(p.failures.is_empty(), "{:?}", p.failures);
+    assert!(check(&instance, &p.plan).is_empty());
+    let cells = &p.plan.cells;
+    assert_eq!(cells[1][2], Presence::Absent);
+    assert!(
+        cells[2].iter().all(|c| *c == Presence::OnSite),
+        "not ready: never mobile"
+    );
+    assert_eq!(cells[3][0], Presence::Off);
+    // Monday office day and Friday mobile day of person 4.
+    assert_eq!(cells[4][0], Presence::OnSite);
+    assert_eq!(cells[4][4], Presence::Mobile);
+    // People use their allowance: someone works mobile at all.
+    assert!(cells.iter().flatten().any(|c| *c == Presence::Mobile));
+}
+
+#[test]
+fn a_rule_that_cannot_hold_is_named_with_its_day_and_holds_when_relaxed() {
+    let mut instance = team();
+    // Only one qualified person, but two needed on day 3.
+    for p in instance.people.iter_mut().skip(1) {
+        p.skills.clear();
+    }
+    instance.slots = vec![Slot {
+        team: 1,
+        day: 3,
+        skill: "Bürgerberatung".into(),
+        min: 2,
+    }];
+    let p = generate(&instance).expect("solved");
+    assert_eq!(p.failures, vec![Rule::Coverage { slot: 0 }]);
+    assert_eq!(check(&instance, &p.plan), vec![Rule::Coverage { slot: 0 }]);
+    instance.slots[0].min = 1;
+    let p = generate(&instance).expect("solved");
+    assert!(p.failures.is_empty());
+    assert!(check(&instance, &p.plan).is_empty());
+}
+
+#[test]
+fn rotation_cohorts_never_share_a_day_on_site() {
+    let mut instance = team();
+    instance.rotation = true;
+    instance.slots.clear();
+    for (i, p) in instance.people.iter_mut().enumerate() {
+        p.cohort = Some((i % 2) as u8);
+        p.may_be_mobile = true;
+        p.absent = vec![false; 10];
+        p.minutes = vec![468; 10];
+        p.office_days.clear();
+        p.mobile_days.clear();
+    }
+    // Each cohort is on site at most every other day: 50 % mobile.
+    instance.max_mobile_permille = 600;
+    let p = generate(&instance).expect("solved");
+    assert!(p.failures.is_empty(), "{:?}", p.failures);
+    assert!(check(&instance, &p.plan).is_empty());
+}
+
+/// An instance built around a random plan that holds by construction.
+fn around_a_plan() -> impl Strategy<Value = (Instance, Plan)> {
+    (2_usize..7, 5_usize..16, any::<u64>()).prop_map(|(people, days, seed)| {
+        let dates = weekdays(days);
+        let mut r = seed;
+        let mut next = move |m: u64| {
+            r = r
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (r >> 33) % m
+        };
+        let mut ps = Vec::new();
+        let mut cells = Vec::new();
+        for _ in 0..people {
+            let mut p = person(days, if next(2) == 0 { &["Kasse"] } else { &[] });
+            p.may_be_mobile = next(5) != 0;
+            p.location = next(2) as usize;
+            let mut row = Vec::new();
+            for d in 0..days {
+                let cell = if next(10) == 0 {
+                    p.absent[d] = true;
+                    Presence::Absent
+                } else if p.may_be_mobile && next(3) == 0 {
+                    Presence::Mobile
+                } else {
+                    Presence::OnSite
+                };
+                row.push(cell);
+            }
+            ps.push(p);
+            cells.push(row);
+        }
+        let plan = Plan { cells };
+        // The rules the plan holds: the largest share it uses, the
+        // coverage it gives, the desks it needs.
+        let mut share = 0_u64;
+        for (p, row) in ps.iter().zip(&plan.cells) {
+            let mut months: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
+            for (d, c) in row.iter().enumerate() {
+                let e = months.entry(month_of(dates[d])).or_default();
+                if *c != Presence::Absent {
+                    e.1 += u64::from(p.minutes[d]);
+                }
+                if *c == Presence::Mobile {
+                    e.0 += u64::from(p.minutes[d]);
+                }
+            }
+            for (mobile, worked) in months.values() {
+                if *worked > 0 {
+                    share = share.max((mobile * 1000).div_ceil(*worked));
+                }
+            }
+        }
+        let mut slots = Vec::new();
+        let mut desks = vec![0_u32; 2];
+        for d in 0..days {
+            let kasse = ps
+                .iter()
+                .zip(&plan.cells)
+                .filter(|(p, row)| {
+                    p.skills.iter().any(|s| s == "Kasse") && row[d] == Presence::OnSite
+                })
+                .count() as u32;
+            if kasse > 0 && next(2) == 0 {
+                slots.push(Slot {
+                    team: 1,
+                    day: d,
+                    skill: "Kasse".into(),
+                    min: kasse,
+                });
+            }
+            for (loc, desk) in desks.iter_mut().enumerate() {
+                let n = ps
+                    .iter()
+                    .zip(&plan.cells)
+                    .filter(|(p, row)| p.location == loc && row[d] == Presence::OnSite)
+                    .count() as u32;
+                *desk = (*desk).max(n);
+            }
+        }
+        let instance = Instance {
+            days: dates,
+            max_mobile_permille: share.max(1) as u32,
+            people: ps,
+            slots,
+            desks,
+            rotation: false,
+        };
+        (instance, plan)
+    })
+}
+
+use std::collections::BTreeMap;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Built around a feasible plan, the generator finds a plan, and the
+    /// checker accepts it.
+    #[test]
+    fn feasible_instances_get_plans_the_checker_accepts((instance, known) in around_a_plan()) {
+        prop_assert!(check(&instance, &known).is_empty(), "the construction holds");
+        let p = generate(&instance).expect("solved");
+        prop_assert!(p.failures.is_empty(), "{:?}", p.failures);
+        prop_assert_eq!(check(&instance, &p.plan), Vec::<Rule>::new());
+    }
+
+    /// On any instance, whatever the plan breaks is reported as a failure.
+    #[test]
+    fn every_broken_rule_is_reported((mut instance, _) in around_a_plan(), tighten in 0_u32..3) {
+        // Tighter than the known plan: desks fewer, more coverage.
+        for d in instance.desks.iter_mut() {
+            *d = d.saturating_sub(tighten);
+        }
+        for s in instance.slots.iter_mut() {
+            s.min += tighten;
+        }
+        let p = generate(&instance).expect("solved");
+        for rule in check(&instance, &p.plan) {
+            prop_assert!(p.failures.contains(&rule), "{:?} broken but not reported", rule);
+        }
+    }
+}
