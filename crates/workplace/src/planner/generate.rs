@@ -41,6 +41,10 @@ enum Cell {
     Free(Variable),
 }
 
+fn gcd(a: u32, b: u32) -> u32 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
 /// Proposes a plan for `instance`.
 pub fn generate(instance: &Instance) -> Result<Proposal, String> {
     let mut vars = ProblemVariables::new();
@@ -92,28 +96,38 @@ pub fn generate(instance: &Instance) -> Result<Proposal, String> {
 
     // Mobile share per person and month: mobile minutes ≤ max × worked.
     for (p, (person, row)) in instance.people.iter().zip(&cells).enumerate() {
-        let mut months: BTreeMap<chrono::NaiveDate, (Expression, f64, f64)> = BTreeMap::new();
+        // Per month: mobile minutes, minutes worked, days that may be
+        // mobile, and the greatest common divisor of their minutes.
+        let mut months: BTreeMap<chrono::NaiveDate, (Expression, f64, f64, u32)> = BTreeMap::new();
         for ((d, day), cell) in instance.days.iter().enumerate().zip(row) {
-            let minutes = f64::from(person.minutes.get(d).copied().unwrap_or(0));
+            let whole = person.minutes.get(d).copied().unwrap_or(0);
+            let minutes = f64::from(whole);
             let entry = months
                 .entry(month_of(*day))
-                .or_insert_with(|| (Expression::from(0.0), 0.0, 0.0));
+                .or_insert_with(|| (Expression::from(0.0), 0.0, 0.0, 0));
             match cell {
                 Cell::Free(x) => {
                     // Mobile minutes: minutes × (1 − x).
                     entry.0 += minutes - minutes * *x;
                     entry.1 += minutes;
                     entry.2 += 1.0;
+                    entry.3 = gcd(entry.3, whole);
                 }
                 Cell::Fixed(Presence::OnSite) => entry.1 += minutes,
                 Cell::Fixed(_) => {}
             }
         }
-        for (month, (mobile, worked, free_days)) in months {
+        for (month, (mobile, worked, free_days, step)) in months {
             if free_days == 0.0 {
                 continue;
             }
-            let allowed = worked * f64::from(instance.max_mobile_permille) / 1000.0;
+            // Mobile minutes come in multiples of `step`: rounding the
+            // allowance down to one keeps the rule exact and the LP
+            // relaxation integral for equal days (a fractional allowance
+            // made the branch and bound explode).
+            let exact = worked * f64::from(instance.max_mobile_permille) / 1000.0;
+            let step = f64::from(step.max(1));
+            let allowed = (exact / step).floor() * step;
             let s = slack(
                 &mut vars,
                 &mut objective,
