@@ -119,7 +119,15 @@ fn rotation_cohorts_never_share_a_day_on_site() {
 
 /// An instance built around a random plan that holds by construction.
 fn around_a_plan() -> impl Strategy<Value = (Instance, Plan)> {
-    (2_usize..7, 5_usize..16, any::<u64>()).prop_map(|(people, days, seed)| {
+    around_a_plan_of(2..7, 5..16)
+}
+
+/// The same, with the number of people and days drawn from the ranges.
+fn around_a_plan_of(
+    people: std::ops::Range<usize>,
+    days: std::ops::Range<usize>,
+) -> impl Strategy<Value = (Instance, Plan)> {
+    (people, days, any::<u64>()).prop_map(|(people, days, seed)| {
         let dates = weekdays(days);
         let mut r = seed;
         let mut next = move |m: u64| {
@@ -238,5 +246,78 @@ proptest! {
         for rule in check(&instance, &p.plan) {
             prop_assert!(p.failures.contains(&rule), "{:?} broken but not reported", rule);
         }
+    }
+}
+
+/// Whether any plan holds every rule, by trying them all (tiny instances
+/// only): the ground truth for the generator's "cannot hold".
+fn feasible_by_search(instance: &Instance) -> bool {
+    let free: Vec<(usize, usize)> = instance
+        .people
+        .iter()
+        .enumerate()
+        .flat_map(|(p, person)| {
+            (0..instance.days.len())
+                .filter(move |d| {
+                    person.minutes[*d] > 0 && !person.absent[*d] && person.may_be_mobile
+                })
+                .map(move |d| (p, d))
+        })
+        .collect();
+    let base: Vec<Vec<Presence>> = instance
+        .people
+        .iter()
+        .map(|person| {
+            (0..instance.days.len())
+                .map(|d| {
+                    if person.minutes[d] == 0 {
+                        Presence::Off
+                    } else if person.absent[d] {
+                        Presence::Absent
+                    } else {
+                        Presence::OnSite
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    (0_u64..1 << free.len()).any(|mask| {
+        let mut cells = base.clone();
+        for (bit, (p, d)) in free.iter().enumerate() {
+            if mask & (1 << bit) != 0 {
+                cells[*p][*d] = Presence::Mobile;
+            }
+        }
+        check(instance, &Plan { cells }).is_empty()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// On tiny random instances, tightened past a known plan so that many
+    /// cannot hold, the generator reports rules that cannot hold exactly
+    /// when no plan at all holds them (every plan tried by the checker).
+    #[test]
+    fn cannot_hold_is_said_exactly_when_no_plan_holds(
+        (mut instance, _) in around_a_plan_of(2..4, 3..6),
+        desks in 0_u32..2,
+        more in 0_u32..2,
+        rotation in any::<bool>(),
+    ) {
+        for d in instance.desks.iter_mut() {
+            *d = d.saturating_sub(desks);
+        }
+        for s in instance.slots.iter_mut() {
+            s.min += more;
+        }
+        if rotation {
+            instance.rotation = true;
+            for (i, p) in instance.people.iter_mut().enumerate() {
+                p.cohort = Some((i % 2) as u8);
+            }
+        }
+        let p = generate(&instance).expect("solved");
+        prop_assert_eq!(p.failures.is_empty(), feasible_by_search(&instance), "{:?}", p.failures);
     }
 }
