@@ -123,7 +123,8 @@ async fn start_page(
     let document = uuid(&q.dokument)?;
     // A document has one open route at a time: go on with it.
     if let Some(open) = svc.route_open_on(DocumentId(document)).await? {
-        svc.view(&actor, open).await?;
+        // Only for someone who may route the document (its unit's staff).
+        svc.document_unit(&actor, DocumentId(document)).await?;
         return Ok(Redirect::to(&format!("/arbeit/mitzeichnung/{open}")).into_response());
     }
     Ok(render_start(

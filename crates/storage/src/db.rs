@@ -117,6 +117,12 @@ impl Drop for Waiting<'_> {
 }
 
 impl Writer {
+    /// Whether another writer waits for the lock (then the group is handed
+    /// on instead of committed).
+    fn others_wait(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) > 0
+    }
+
     /// Takes the lock and opens the writer's savepoint, in the group's
     /// transaction or a new one.
     async fn begin(self: &Arc<Self>, pool: &SqlitePool) -> Result<SqliteTx, DbError> {
@@ -134,7 +140,7 @@ impl Writer {
             }
         };
         if let Err(e) = sqlx::query("SAVEPOINT w").execute(&mut *conn).await {
-            spawn_or_run(finish(self.clone(), conn, guard));
+            spawn_detached(finish(self.others_wait(), conn, guard));
             return Err(e.into());
         }
         Ok(SqliteTx {
@@ -145,14 +151,15 @@ impl Writer {
     }
 }
 
-/// A writer is done with the group's transaction: it hands it on to a
-/// waiting writer, or commits the group and tells its members.
+/// A writer is done with the group's transaction: it hands it on (when
+/// `hand_on`: another writer waits) or commits the group and tells its
+/// members.
 async fn finish(
-    writer: Arc<Writer>,
+    hand_on: bool,
     mut conn: PoolConnection<Sqlite>,
     mut guard: OwnedMutexGuard<Group>,
 ) {
-    if writer.waiting.load(Ordering::Acquire) > 0 && guard.members.len() < MAX_GROUP {
+    if hand_on && guard.members.len() < MAX_GROUP {
         guard.conn = Some(conn);
         return;
     }
@@ -177,14 +184,12 @@ async fn finish(
 }
 
 /// Runs `f` to completion on the runtime even if the caller is dropped
-/// (a half-finished COMMIT or savepoint must not be abandoned).
-fn spawn_or_run<F: std::future::Future<Output = ()> + Send + 'static>(
-    f: F,
-) -> Option<tokio::task::JoinHandle<()>> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) => Some(h.spawn(f)),
-        Err(_) => None,
-    }
+/// (a half-finished COMMIT or savepoint must not be abandoned); false
+/// without a runtime.
+fn spawn_detached<F: std::future::Future<Output = ()> + Send + 'static>(f: F) -> bool {
+    tokio::runtime::Handle::try_current()
+        .map(|h| drop(h.spawn(f)))
+        .is_ok()
 }
 
 /// A SQLite write transaction: a savepoint in the group's transaction,
@@ -213,7 +218,7 @@ impl SqliteTx {
         let writer = self.writer.clone();
         // Spawned: the release and the group's COMMIT finish even when the
         // request that asked for them goes away.
-        let released = spawn_or_run(async move {
+        let released = spawn_detached(async move {
             let mut conn = conn;
             let mut guard = guard;
             match sqlx::query("RELEASE w").execute(&mut *conn).await {
@@ -224,9 +229,9 @@ impl SqliteTx {
                     let _ = tx.send(Err(e.to_string()));
                 }
             }
-            finish(writer, conn, guard).await;
+            finish(writer.others_wait(), conn, guard).await;
         });
-        if released.is_none() {
+        if !released {
             return Err(DbError::Commit("no runtime".into()));
         }
         loop {
@@ -245,8 +250,7 @@ impl SqliteTx {
                     if let Ok(mut guard) = self.writer.group.clone().try_lock_owned()
                         && let Some(conn) = guard.conn.take()
                     {
-                        // A fresh writer has nobody waiting: it commits.
-                        spawn_or_run(finish(Arc::new(Writer::default()), conn, guard));
+                        spawn_detached(finish(false, conn, guard));
                     }
                 }
             }
@@ -263,16 +267,11 @@ impl Drop for SqliteTx {
                 let mut conn = conn;
                 let _ = sqlx::query("ROLLBACK TO w").execute(&mut *conn).await;
                 let _ = sqlx::query("RELEASE w").execute(&mut *conn).await;
-                finish(writer, conn, guard).await;
+                finish(writer.others_wait(), conn, guard).await;
             };
-            // Without a runtime the connection and the lock are dropped:
-            // the pool rolls back nothing it does not know of, so the
-            // connection is closed, which rolls back the whole group, and
-            // its members hear that their commit failed.
-            if tokio::runtime::Handle::try_current()
-                .map(|h| h.spawn(undo))
-                .is_err()
-            {
+            // rathaus always runs on tokio; outside a runtime the undo
+            // cannot run, which is logged.
+            if !spawn_detached(undo) {
                 tracing::error!("a SQLite transaction was dropped outside the runtime");
             }
         }

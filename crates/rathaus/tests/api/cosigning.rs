@@ -740,6 +740,23 @@ async fn the_route_is_started_and_signed_from_the_pages_in_one_tap_each() {
     assert!(doc.body.starts_with("Entwurf der Stellungnahme"));
 }
 
+/// The case page's view of a notice of the people's case.
+async fn notice_view(
+    app: &TestApp,
+    p: &People,
+    notice: Uuid,
+) -> cases::notices::service::NoticeView {
+    app.app
+        .cases
+        .case_view(&Actor::system("t"), CaseId(p.case.id))
+        .await
+        .expect("case")
+        .notices
+        .into_iter()
+        .find(|n| n.notice.id == notice)
+        .expect("the notice")
+}
+
 #[tokio::test]
 async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_notice_in_vertretung()
 {
@@ -758,17 +775,7 @@ async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_not
         .await
         .expect("notice");
     app.run_jobs().await;
-    let draft = app
-        .app
-        .cases
-        .case_view(&Actor::system("t"), CaseId(p.case.id))
-        .await
-        .expect("case")
-        .notices
-        .into_iter()
-        .find(|n| n.notice.id == notice.id)
-        .expect("the draft")
-        .notice;
+    let draft = notice_view(&app, &p, notice.id).await.notice;
     let document = kernel::DocumentId(draft.document_id.expect("typeset"));
     // The head is absent; the deputy (a manager without own authority)
     // signs finally for her.
@@ -813,16 +820,7 @@ async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_not
         Err(cases::CasesError::Conflict(_))
     ));
     // The case shows the running route where the signature would be.
-    let shown = app
-        .app
-        .cases
-        .case_view(&Actor::system("t"), CaseId(p.case.id))
-        .await
-        .expect("case")
-        .notices
-        .into_iter()
-        .find(|n| n.notice.id == notice.id)
-        .expect("the draft");
+    let shown = notice_view(&app, &p, notice.id).await;
     assert_eq!(shown.route, Some(route.id));
     let view = svc.view(&p.lead, route.id).await.expect("view");
     // A reservation: the lead revises the notice's text, which is typeset
@@ -860,16 +858,7 @@ async fn the_final_signature_of_a_notice_route_by_the_heads_deputy_seals_the_not
         .await
         .expect("final");
     app.run_jobs().await;
-    let n = app
-        .app
-        .cases
-        .case_view(&Actor::system("t"), CaseId(p.case.id))
-        .await
-        .expect("case")
-        .notices
-        .into_iter()
-        .find(|n| n.notice.id == notice.id)
-        .expect("notice");
+    let n = notice_view(&app, &p, notice.id).await;
     assert_eq!(n.notice.state, "final", "{:?}", n.notice.error);
     assert_eq!(n.notice.capacity.as_deref(), Some("deputy"));
     assert_eq!(n.notice.signer_name.as_deref(), Some(deputy.name.as_str()));
