@@ -126,11 +126,28 @@ impl Writer {
     /// Takes the lock and opens the writer's savepoint, in the group's
     /// transaction or a new one.
     async fn begin(self: &Arc<Self>, pool: &SqlitePool) -> Result<SqliteTx, DbError> {
-        let mut guard = {
+        let guard = {
             self.waiting.fetch_add(1, Ordering::AcqRel);
             let _waiting = Waiting(&self.waiting);
             self.group.clone().lock_owned().await
         };
+        // From here on a caller that goes away must not strand the group's
+        // connection (its members would wait for ever): the savepoint is
+        // opened by a task of its own, and a transaction nobody takes is
+        // dropped, which undoes it and passes the group on.
+        let writer = self.clone();
+        let pool = pool.clone();
+        tokio::spawn(async move { writer.open(&pool, guard).await })
+            .await
+            .map_err(|e| DbError::Commit(e.to_string()))?
+    }
+
+    /// Opens the writer's savepoint under the lock.
+    async fn open(
+        self: &Arc<Self>,
+        pool: &SqlitePool,
+        mut guard: OwnedMutexGuard<Group>,
+    ) -> Result<SqliteTx, DbError> {
         let mut conn = match guard.conn.take() {
             Some(c) => c,
             None => {
