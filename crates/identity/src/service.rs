@@ -825,6 +825,39 @@ impl IdentityService {
         Ok(out)
     }
 
+    /// Active staff whose home unit is one of `units` (the members of
+    /// those teams), by name: (account, name, unit). For contexts that
+    /// check their caller themselves.
+    pub async fn members_of(
+        &self,
+        units: &[OrgUnitId],
+    ) -> Result<Vec<(AccountId, String, OrgUnitId)>, IdentityError> {
+        let ids: Vec<Uuid> = units.iter().map(|u| u.0).collect();
+        Ok(self
+            .store
+            .members_of(&ids)
+            .await?
+            .into_iter()
+            .map(|(a, n, u)| (AccountId(a), n, OrgUnitId(u)))
+            .collect())
+    }
+
+    /// Who represents `account` on `day` (their deputies).
+    pub async fn deputies_of(
+        &self,
+        account: AccountId,
+        day: NaiveDate,
+    ) -> Result<Vec<AccountId>, IdentityError> {
+        Ok(self
+            .store
+            .deputies()
+            .await?
+            .into_iter()
+            .filter(|d| d.principal == account && d.starts_on <= day && day <= d.ends_on)
+            .map(|d| d.deputy)
+            .collect())
+    }
+
     /// Whom `account` represents on `day`.
     pub async fn represented_by(
         &self,

@@ -490,6 +490,20 @@ impl IdentityStore {
             .collect())
     }
 
+    /// Active staff whose home unit is one of `units`: (account, name,
+    /// unit), by name.
+    pub async fn members_of(&self, units: &[Uuid]) -> Result<Vec<(Uuid, String, Uuid)>, DbError> {
+        let mut out = Vec::new();
+        for unit in units {
+            let rows: Vec<(Uuid, String, Uuid)> = on_db!(&self.db, pool => sqlx::query_as(
+                "SELECT id, display_name, org_unit_id FROM identity_account
+                 WHERE org_unit_id = $1 AND status = 'active' AND kind = 'staff' ORDER BY display_name, id",
+            ).bind(unit).fetch_all(pool).await?);
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// Active staff holding `role` somewhere: (account, name, unit of the
     /// grant).
     pub async fn holders_of(&self, role: Role) -> Result<Vec<(Uuid, String, Uuid)>, DbError> {

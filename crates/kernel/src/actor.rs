@@ -27,11 +27,13 @@ pub enum Role {
     /// Kasse: hands fee claims to the treasury, imports bank statements,
     /// clears payments that did not match.
     Treasury,
+    /// IT-Service: device inventory and VPN access for mobile work.
+    ItService,
 }
 
 impl Role {
     /// Every role, in the order the UI lists them.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Clerk,
         Role::Manager,
         Role::RecordsOffice,
@@ -40,6 +42,7 @@ impl Role {
         Role::DataProtectionOfficer,
         Role::Admin,
         Role::Treasury,
+        Role::ItService,
     ];
 
     /// The stored, stable text form.
@@ -53,6 +56,7 @@ impl Role {
             Role::DataProtectionOfficer => "data_protection_officer",
             Role::Admin => "admin",
             Role::Treasury => "treasury",
+            Role::ItService => "it_service",
         }
     }
 

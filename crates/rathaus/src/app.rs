@@ -57,6 +57,8 @@ pub struct Application {
     pub disposal: Arc<records::disposal::DisposalService>,
     /// Co-signing routes.
     pub cosigning: Arc<cosigning::CosigningService>,
+    /// Mobile work.
+    pub workplace: Arc<workplace::WorkplaceService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -66,7 +68,7 @@ pub struct Application {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "rathaus API", description = "JSON API of rathaus, the open-source digital city hall. Authenticate with `Authorization: Bearer <token>` (API tokens are created by admins) or a staff session. Errors are application/problem+json (RFC 9457).", license(name = "EUPL-1.2")),
-    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Online forms of services, their versions and submissions"), (name = "records", description = "The E-Akte: file plan"), (name = "cases", description = "Cases: queue, case, claim, status"), (name = "cosigning", description = "Co-signing routes (Mitzeichnung) with version-bound signatures"), (name = "operations", description = "Jobs and the access log"))
+    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Online forms of services, their versions and submissions"), (name = "records", description = "The E-Akte: file plan"), (name = "cases", description = "Cases: queue, case, claim, status"), (name = "cosigning", description = "Co-signing routes (Mitzeichnung) with version-bound signatures"), (name = "workplace", description = "Mobile work: service agreement, enrolment, readiness, devices, VPN, presence plans"), (name = "operations", description = "Jobs and the access log"))
 )]
 struct ApiDoc;
 
@@ -298,6 +300,14 @@ impl Application {
             )
             .with_public_url(&settings.public_url()),
         );
+        let workplace = Arc::new(
+            workplace::WorkplaceService::new(
+                workplace::store::WorkplaceStore::new(db.clone()),
+                identity.clone(),
+                clock.clone(),
+            )
+            .with_public_url(&settings.public_url()),
+        );
         cases.set_notice_routes(Arc::new(Routes(cosigning.clone())));
         identity.set_home_panels(vec![
             Arc::new(cosigning::pages::RequestsPanel(cosigning.clone())),
@@ -305,6 +315,7 @@ impl Application {
         ]);
         Ok(Application {
             cosigning,
+            workplace,
             disposal,
             cases,
             mailbox,
@@ -332,6 +343,7 @@ impl Application {
             .merge(records::api::router(self.records.clone()))
             .merge(records::disposal::api::router(self.disposal.clone()))
             .merge(cosigning::api::router(self.cosigning.clone()))
+            .merge(workplace::api::router(self.workplace.clone()))
             .merge(cases::api::router(self.cases.clone()))
             .merge(mailbox::api::router(self.mailbox.clone()))
             .merge(ops::api_router(self.clone()))
@@ -355,6 +367,7 @@ impl Application {
             .merge(records::http::router(self.records.clone()))
             .merge(records::disposal::pages::router(self.disposal.clone()))
             .merge(cosigning::pages::router(self.cosigning.clone()))
+            .merge(workplace::pages::router(self.workplace.clone()))
             .merge(cases::http::router(cases::http::Pages {
                 cases: self.cases.clone(),
                 clock: self.clock.clone(),

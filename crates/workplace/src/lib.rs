@@ -1,11 +1,19 @@
-//! Mobile work: the service agreement as rules, each person's readiness,
-//! devices and VPN access, and the presence planner that proposes who is
-//! on site, mobile or absent on each working day while holding the
-//! agreement's hard rules (mobile share, consultation-hours coverage,
-//! desks, absences, readiness, rotation cohorts).
+//! Mobile work (mobiles Arbeiten) in rathaus: the service agreement as
+//! versioned data set by HR, enrolment (apply, approve or decline,
+//! revoke with notice), the readiness checklist that gates mobile days,
+//! the device inventory and VPN grants of the IT service, and the
+//! presence planner that proposes plans holding every hard rule of the
+//! agreement or says which rule cannot hold.
 //!
-//! [`planner`] is pure: an instance in, a plan or the rules that cannot
-//! hold out; its [`planner::check`] validates any plan and shares no code
-//! with the generator.
+//! Nothing here rates or monitors individual performance: the planner
+//! works on presence (on site, mobile, absent), never on output.
 
+pub mod api;
+pub mod devices;
+pub mod domain;
+pub mod pages;
 pub mod planner;
+pub mod service;
+pub mod store;
+
+pub use service::{WorkplaceError, WorkplaceService};

@@ -103,7 +103,7 @@ async fn an_integration_lists_and_creates_accounts_and_units() {
         .api(Method::GET, "/api/v1/roles", Some(&token), None)
         .await
         .json();
-    assert_eq!(roles.as_array().map(Vec::len), Some(8));
+    assert_eq!(roles.as_array().map(Vec::len), Some(9));
 }
 
 #[tokio::test]

@@ -29,3 +29,4 @@ mod records;
 mod search;
 mod shell;
 mod staff_login;
+mod workplace;

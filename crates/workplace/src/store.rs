@@ -1,0 +1,601 @@
+//! The SQL of mobile work, once for both backends.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use storage::{Db, DbError, Tx, on_db, on_tx};
+use uuid::Uuid;
+
+/// A version of the service agreement.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AgreementRow {
+    /// 1, 2, …
+    pub version: i64,
+    /// Applies from this day.
+    pub valid_from: NaiveDate,
+    /// Most mobile time per calendar month, per mille of the contractual
+    /// time net of absence.
+    pub max_mobile_permille: i64,
+    /// Core hours start (`HH:MM`).
+    pub core_start: String,
+    /// Core hours end.
+    pub core_end: String,
+    /// Days of notice for changes and revocation.
+    pub notice_days: i64,
+    /// Months a training stays valid.
+    pub training_months: i64,
+    /// Excluded and partly eligible units (JSON).
+    pub exclusions: String,
+    /// `manager` or `team`.
+    pub visibility: String,
+    /// Days a plan is kept after its last day.
+    pub plan_retention_days: i64,
+    /// Smallest group a report shows a figure for.
+    pub min_group: i64,
+    /// Who set it.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+const AGREEMENT_COLS: &str = "version, valid_from, max_mobile_permille, core_start, core_end, notice_days, training_months, exclusions, visibility, plan_retention_days, min_group, created_by, created_at";
+
+/// An enrolment in mobile work.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct EnrolmentRow {
+    /// Id.
+    pub id: Uuid,
+    /// The person.
+    pub account_id: Uuid,
+    /// Their unit when they applied.
+    pub org_unit_id: Uuid,
+    /// The agreement version it was made under.
+    pub agreement_version: i64,
+    /// Contractual minutes per week.
+    pub weekly_minutes: i64,
+    /// ISO weekdays worked (`1,2,3,4,5`).
+    pub work_days: String,
+    /// The person's note with the application.
+    pub note: String,
+    /// `applied`, `approved`, `declined` or `revoked`.
+    pub state: String,
+    /// Why it was declined or revoked.
+    pub reason: String,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Who revoked.
+    pub revoked_by: Option<String>,
+    /// Last day of mobile work after a revocation.
+    pub ends_on: Option<NaiveDate>,
+    /// Applied at.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+const ENROLMENT_COLS: &str = "id, account_id, org_unit_id, agreement_version, weekly_minutes, work_days, note, state, reason, decided_by, decided_at, revoked_by, ends_on, created_at, updated_at";
+
+/// A confirmed readiness item.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ConfirmationRow {
+    /// The person.
+    pub account_id: Uuid,
+    /// The item.
+    pub item: String,
+    /// Confirmed for this day.
+    pub confirmed_on: NaiveDate,
+    /// Valid until (trainings).
+    pub valid_until: Option<NaiveDate>,
+    /// Who confirmed.
+    pub confirmed_by: String,
+}
+
+/// A device of the inventory.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct DeviceRow {
+    /// Id.
+    pub id: Uuid,
+    /// `notebook`, `smartphone` or `tablet`.
+    pub kind: String,
+    /// Model.
+    pub model: String,
+    /// Serial number.
+    pub serial: String,
+    /// Inventory number.
+    pub inventory_no: String,
+    /// `in_stock`, `issued`, `in_repair` or `retired`.
+    pub state: String,
+    /// Who has it.
+    pub holder_id: Option<Uuid>,
+    /// When the holder confirmed receipt.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Added.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+const DEVICE_COLS: &str = "id, kind, model, serial, inventory_no, state, holder_id, acknowledged_at, created_at, updated_at";
+
+/// An entry of a device's history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct DeviceEventRow {
+    /// Id.
+    pub id: Uuid,
+    /// The device.
+    pub device_id: Uuid,
+    /// What happened.
+    pub event: String,
+    /// The person concerned.
+    pub account_id: Option<Uuid>,
+    /// Who did it.
+    pub by_name: String,
+    /// Note.
+    pub note: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A VPN grant.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct VpnGrantRow {
+    /// Id.
+    pub id: Uuid,
+    /// The person.
+    pub account_id: Uuid,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day (none: open-ended).
+    pub ends_on: Option<NaiveDate>,
+    /// Who granted it.
+    pub granted_by: String,
+    /// Who revoked it early.
+    pub revoked_by: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+const VPN_COLS: &str = "id, account_id, starts_on, ends_on, granted_by, revoked_by, created_at";
+
+/// Counts per kind and state.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct DeviceCount {
+    /// Kind.
+    pub kind: String,
+    /// State.
+    pub state: String,
+    /// How many.
+    pub n: i64,
+}
+
+/// The workplace tables.
+#[derive(Clone)]
+pub struct WorkplaceStore {
+    db: Db,
+}
+
+impl WorkplaceStore {
+    /// A store over `db`.
+    pub fn new(db: Db) -> Self {
+        WorkplaceStore { db }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    // --- agreement ------------------------------------------------------
+
+    /// Every version, newest first.
+    pub async fn agreements(&self) -> Result<Vec<AgreementRow>, DbError> {
+        let sql = format!("SELECT {AGREEMENT_COLS} FROM workplace_agreement ORDER BY version DESC");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, AgreementRow>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?),
+        )
+    }
+
+    /// The newest version number, for the transaction adding the next.
+    pub async fn last_version(&self, tx: &mut Tx) -> Result<i64, DbError> {
+        let v: Option<i64> = on_tx!(tx, conn => sqlx::query_scalar("SELECT MAX(version) FROM workplace_agreement").fetch_one(conn).await?);
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Adds a version.
+    pub async fn insert_agreement(&self, tx: &mut Tx, a: &AgreementRow) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_agreement (version, valid_from, max_mobile_permille, core_start, core_end, notice_days, training_months, exclusions, visibility, plan_retention_days, min_group, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        ).bind(a.version).bind(a.valid_from).bind(a.max_mobile_permille).bind(&a.core_start).bind(&a.core_end)
+        .bind(a.notice_days).bind(a.training_months).bind(&a.exclusions).bind(&a.visibility)
+        .bind(a.plan_retention_days).bind(a.min_group).bind(&a.created_by).bind(a.created_at)
+        .execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    // --- enrolment ------------------------------------------------------
+
+    /// One enrolment.
+    pub async fn enrolment(&self, id: Uuid) -> Result<Option<EnrolmentRow>, DbError> {
+        let sql = format!("SELECT {ENROLMENT_COLS} FROM workplace_enrolment WHERE id = $1");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, EnrolmentRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?),
+        )
+    }
+
+    /// A person's enrolments, newest first.
+    pub async fn enrolments_of(&self, account: Uuid) -> Result<Vec<EnrolmentRow>, DbError> {
+        let sql = format!(
+            "SELECT {ENROLMENT_COLS} FROM workplace_enrolment WHERE account_id = $1 ORDER BY created_at DESC"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, EnrolmentRow>(sqlx::AssertSqlSafe(sql)).bind(account).fetch_all(pool).await?),
+        )
+    }
+
+    /// Enrolments of units in a state.
+    pub async fn enrolments_in(
+        &self,
+        units: &[Uuid],
+        states: &[&str],
+    ) -> Result<Vec<EnrolmentRow>, DbError> {
+        let mut out = Vec::new();
+        for unit in units {
+            for state in states {
+                let sql = format!(
+                    "SELECT {ENROLMENT_COLS} FROM workplace_enrolment WHERE org_unit_id = $1 AND state = $2 ORDER BY created_at"
+                );
+                let rows = on_db!(&self.db, pool => sqlx::query_as::<_, EnrolmentRow>(sqlx::AssertSqlSafe(sql)).bind(unit).bind(*state).fetch_all(pool).await?);
+                out.extend(rows);
+            }
+        }
+        out.sort_by_key(|e| e.created_at);
+        Ok(out)
+    }
+
+    /// Every enrolment in a state (reports, IT's worklist).
+    pub async fn enrolments_by_state(&self, state: &str) -> Result<Vec<EnrolmentRow>, DbError> {
+        let sql = format!(
+            "SELECT {ENROLMENT_COLS} FROM workplace_enrolment WHERE state = $1 ORDER BY created_at"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, EnrolmentRow>(sqlx::AssertSqlSafe(sql)).bind(state).fetch_all(pool).await?),
+        )
+    }
+
+    /// Adds an enrolment; `false` when the person has an open one already
+    /// (the unique index decides, so two tabs cannot both apply).
+    pub async fn insert_enrolment(&self, tx: &mut Tx, e: &EnrolmentRow) -> Result<bool, DbError> {
+        let sql = "INSERT INTO workplace_enrolment (id, account_id, org_unit_id, agreement_version, weekly_minutes, work_days, note, state, reason, decided_by, decided_at, revoked_by, ends_on, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING";
+        let n = on_tx!(tx, conn => sqlx::query(sql)
+            .bind(e.id).bind(e.account_id).bind(e.org_unit_id).bind(e.agreement_version).bind(e.weekly_minutes)
+            .bind(&e.work_days).bind(&e.note).bind(&e.state).bind(&e.reason).bind(&e.decided_by).bind(e.decided_at)
+            .bind(&e.revoked_by).bind(e.ends_on).bind(e.created_at).bind(e.updated_at)
+            .execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Moves an enrolment from `from` to its new state; `false` when it
+    /// was not in `from` any more (someone else was quicker).
+    pub async fn update_enrolment(
+        &self,
+        tx: &mut Tx,
+        e: &EnrolmentRow,
+        from: &str,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE workplace_enrolment SET state = $1, reason = $2, decided_by = $3, decided_at = $4, revoked_by = $5, ends_on = $6, updated_at = $7
+             WHERE id = $8 AND state = $9",
+        ).bind(&e.state).bind(&e.reason).bind(&e.decided_by).bind(e.decided_at).bind(&e.revoked_by).bind(e.ends_on)
+        .bind(e.updated_at).bind(e.id).bind(from)
+        .execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    // --- readiness ------------------------------------------------------
+
+    /// A person's confirmed items.
+    pub async fn confirmations(&self, account: Uuid) -> Result<Vec<ConfirmationRow>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, ConfirmationRow>(
+            "SELECT account_id, item, confirmed_on, valid_until, confirmed_by FROM workplace_readiness WHERE account_id = $1",
+        ).bind(account).fetch_all(pool).await?),
+        )
+    }
+
+    /// Every confirmed item (reports and worklists over many people).
+    pub async fn all_confirmations(&self) -> Result<Vec<ConfirmationRow>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, ConfirmationRow>(
+            "SELECT account_id, item, confirmed_on, valid_until, confirmed_by FROM workplace_readiness",
+        ).fetch_all(pool).await?),
+        )
+    }
+
+    /// Confirms an item (again: a renewed training replaces the old).
+    pub async fn confirm(&self, tx: &mut Tx, c: &ConfirmationRow) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_readiness (account_id, item, confirmed_on, valid_until, confirmed_by) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (account_id, item) DO UPDATE SET confirmed_on = excluded.confirmed_on, valid_until = excluded.valid_until, confirmed_by = excluded.confirmed_by",
+        ).bind(c.account_id).bind(&c.item).bind(c.confirmed_on).bind(c.valid_until).bind(&c.confirmed_by)
+        .execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    // --- devices --------------------------------------------------------
+
+    /// One device.
+    pub async fn device(&self, id: Uuid) -> Result<Option<DeviceRow>, DbError> {
+        let sql = format!("SELECT {DEVICE_COLS} FROM workplace_device WHERE id = $1");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, DeviceRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?),
+        )
+    }
+
+    /// Devices, optionally of one kind and state, by inventory number,
+    /// at most `limit`.
+    pub async fn devices(
+        &self,
+        kind: Option<&str>,
+        state: Option<&str>,
+        search: &str,
+        limit: i64,
+    ) -> Result<Vec<DeviceRow>, DbError> {
+        let sql = format!(
+            "SELECT {DEVICE_COLS} FROM workplace_device
+             WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR state = $2)
+               AND ($3 = '' OR inventory_no = $3 OR serial = $3 OR LOWER(model) LIKE '%' || LOWER($3) || '%')
+             ORDER BY inventory_no LIMIT $4"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, DeviceRow>(sqlx::AssertSqlSafe(sql))
+            .bind(kind.unwrap_or("")).bind(state.unwrap_or("")).bind(search).bind(limit).fetch_all(pool).await?),
+        )
+    }
+
+    /// The devices a person holds.
+    pub async fn devices_of(&self, account: Uuid) -> Result<Vec<DeviceRow>, DbError> {
+        let sql = format!(
+            "SELECT {DEVICE_COLS} FROM workplace_device WHERE holder_id = $1 ORDER BY inventory_no"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, DeviceRow>(sqlx::AssertSqlSafe(sql)).bind(account).fetch_all(pool).await?),
+        )
+    }
+
+    /// Every issued device's holder and kind, with whether receipt is
+    /// confirmed (readiness over many people).
+    pub async fn holders(&self) -> Result<Vec<(Uuid, String, bool)>, DbError> {
+        let rows: Vec<(Uuid, String, Option<DateTime<Utc>>)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT holder_id, kind, acknowledged_at FROM workplace_device WHERE state = 'issued' AND holder_id IS NOT NULL",
+        ).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(a, k, ack)| (a, k, ack.is_some()))
+            .collect())
+    }
+
+    /// Inventory and serial numbers already taken among `numbers`.
+    pub async fn taken_numbers(
+        &self,
+        inventory: &[String],
+        serials: &[String],
+    ) -> Result<(Vec<String>, Vec<String>), DbError> {
+        let mut inv = Vec::new();
+        let mut ser = Vec::new();
+        // Chunks keep the parameter count far below both backends' limits.
+        for chunk in inventory.chunks(500) {
+            let marks = placeholders(chunk.len());
+            let sql = format!(
+                "SELECT inventory_no FROM workplace_device WHERE inventory_no IN ({marks})"
+            );
+            let rows: Vec<String> = on_db!(&self.db, pool => {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+                for v in chunk { q = q.bind(v); }
+                q.fetch_all(pool).await?
+            });
+            inv.extend(rows);
+        }
+        for chunk in serials.chunks(500) {
+            let marks = placeholders(chunk.len());
+            let sql = format!("SELECT serial FROM workplace_device WHERE serial IN ({marks})");
+            let rows: Vec<String> = on_db!(&self.db, pool => {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+                for v in chunk { q = q.bind(v); }
+                q.fetch_all(pool).await?
+            });
+            ser.extend(rows);
+        }
+        Ok((inv, ser))
+    }
+
+    /// Adds a device; `false` when its inventory or serial number is
+    /// taken.
+    pub async fn insert_device(&self, tx: &mut Tx, d: &DeviceRow) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_device (id, kind, model, serial, inventory_no, state, holder_id, acknowledged_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+        ).bind(d.id).bind(&d.kind).bind(&d.model).bind(&d.serial).bind(&d.inventory_no).bind(&d.state)
+        .bind(d.holder_id).bind(d.acknowledged_at).bind(d.created_at).bind(d.updated_at)
+        .execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Moves a device from state `from`; `false` when it was not in it.
+    pub async fn update_device(
+        &self,
+        tx: &mut Tx,
+        d: &DeviceRow,
+        from: &str,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE workplace_device SET state = $1, holder_id = $2, acknowledged_at = $3, updated_at = $4 WHERE id = $5 AND state = $6",
+        ).bind(&d.state).bind(d.holder_id).bind(d.acknowledged_at).bind(d.updated_at).bind(d.id).bind(from)
+        .execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Records a device event.
+    pub async fn insert_device_event(
+        &self,
+        tx: &mut Tx,
+        e: &DeviceEventRow,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_device_event (id, device_id, event, account_id, by_name, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ).bind(e.id).bind(e.device_id).bind(&e.event).bind(e.account_id).bind(&e.by_name).bind(&e.note).bind(e.at)
+        .execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// A device's history, oldest first.
+    pub async fn device_events(&self, device: Uuid) -> Result<Vec<DeviceEventRow>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, DeviceEventRow>(
+            "SELECT id, device_id, event, account_id, by_name, note, at FROM workplace_device_event WHERE device_id = $1 ORDER BY at, id",
+        ).bind(device).fetch_all(pool).await?),
+        )
+    }
+
+    /// A person's device history, oldest first.
+    pub async fn device_events_of(&self, account: Uuid) -> Result<Vec<DeviceEventRow>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, DeviceEventRow>(
+            "SELECT id, device_id, event, account_id, by_name, note, at FROM workplace_device_event WHERE account_id = $1 ORDER BY at, id",
+        ).bind(account).fetch_all(pool).await?),
+        )
+    }
+
+    /// Devices per kind and state.
+    pub async fn device_counts(&self) -> Result<Vec<DeviceCount>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, DeviceCount>(
+            "SELECT kind, state, COUNT(*) AS n FROM workplace_device GROUP BY kind, state ORDER BY kind, state",
+        ).fetch_all(pool).await?))
+    }
+
+    // --- VPN ------------------------------------------------------------
+
+    /// A person's grants, newest first.
+    pub async fn vpn_grants_of(&self, account: Uuid) -> Result<Vec<VpnGrantRow>, DbError> {
+        let sql = format!(
+            "SELECT {VPN_COLS} FROM workplace_vpn_grant WHERE account_id = $1 ORDER BY starts_on DESC, created_at DESC"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, VpnGrantRow>(sqlx::AssertSqlSafe(sql)).bind(account).fetch_all(pool).await?),
+        )
+    }
+
+    /// One grant.
+    pub async fn vpn_grant(&self, id: Uuid) -> Result<Option<VpnGrantRow>, DbError> {
+        let sql = format!("SELECT {VPN_COLS} FROM workplace_vpn_grant WHERE id = $1");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, VpnGrantRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?),
+        )
+    }
+
+    /// The people with a grant covering `day`.
+    pub async fn vpn_holders_on(&self, day: NaiveDate) -> Result<Vec<Uuid>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT DISTINCT account_id FROM workplace_vpn_grant WHERE starts_on <= $1 AND (ends_on IS NULL OR ends_on >= $1)",
+        ).bind(day).fetch_all(pool).await?))
+    }
+
+    /// Adds a grant.
+    pub async fn insert_vpn_grant(&self, tx: &mut Tx, g: &VpnGrantRow) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_vpn_grant (id, account_id, starts_on, ends_on, granted_by, revoked_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ).bind(g.id).bind(g.account_id).bind(g.starts_on).bind(g.ends_on).bind(&g.granted_by).bind(&g.revoked_by).bind(g.created_at)
+        .execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Ends a grant on `day`.
+    pub async fn end_vpn_grant(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        day: NaiveDate,
+        by: &str,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE workplace_vpn_grant SET ends_on = $1, revoked_by = $2 WHERE id = $3 AND revoked_by IS NULL",
+        ).bind(day).bind(by).bind(id).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    // --- plans ----------------------------------------------------------
+
+    /// Makes the person's mobile days after `last` office days in every
+    /// plan (a revoked enrolment); returns how many changed.
+    pub async fn office_after(
+        &self,
+        tx: &mut Tx,
+        account: Uuid,
+        last: NaiveDate,
+    ) -> Result<u64, DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "UPDATE workplace_plan SET revision = revision + 1 WHERE id IN
+               (SELECT plan_id FROM workplace_plan_cell WHERE account_id = $1 AND day > $2 AND presence = 'mobile')",
+        ).bind(account).bind(last).execute(conn).await?.rows_affected());
+        Ok(on_tx!(tx, conn => sqlx::query(
+            "UPDATE workplace_plan_cell SET presence = 'on_site' WHERE account_id = $1 AND day > $2 AND presence = 'mobile'",
+        ).bind(account).bind(last).execute(conn).await?.rows_affected()))
+    }
+
+    // --- skills ---------------------------------------------------------
+
+    /// Skills of people.
+    pub async fn skills_of(&self, people: &[Uuid]) -> Result<Vec<(Uuid, String)>, DbError> {
+        let mut out = Vec::new();
+        for chunk in people.chunks(500) {
+            let marks = placeholders(chunk.len());
+            let sql = format!(
+                "SELECT account_id, skill FROM workplace_skill WHERE account_id IN ({marks}) ORDER BY skill"
+            );
+            let rows: Vec<(Uuid, String)> = on_db!(&self.db, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for v in chunk { q = q.bind(v); }
+                q.fetch_all(pool).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Gives a skill.
+    pub async fn add_skill(
+        &self,
+        tx: &mut Tx,
+        account: Uuid,
+        skill: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_skill (account_id, skill, given_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        ).bind(account).bind(skill).bind(by).bind(at).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Takes a skill away.
+    pub async fn remove_skill(
+        &self,
+        tx: &mut Tx,
+        account: Uuid,
+        skill: &str,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query("DELETE FROM workplace_skill WHERE account_id = $1 AND skill = $2")
+            .bind(account).bind(skill).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+}
+
+/// `$1, $2, …, $n`.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
