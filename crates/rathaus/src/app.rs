@@ -439,6 +439,7 @@ impl Application {
             let subs = self.submissions.clone();
             let mailbox = self.mailbox.clone();
             let cosigning = self.cosigning.clone();
+            let workplace = self.workplace.clone();
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -462,6 +463,12 @@ impl Application {
                                 Ok(0) => {}
                                 Ok(n) => tracing::info!(reminded = n, "co-signing reminders sent"),
                                 Err(e) => tracing::warn!(error = %e, "co-signing reminders failed"),
+                            }
+                            // Presence plans past the agreement's retention.
+                            match workplace.purge_old_plans().await {
+                                Ok(0) => {}
+                                Ok(n) => tracing::info!(deleted = n, "old presence plans deleted"),
+                                Err(e) => tracing::warn!(error = %e, "deleting old presence plans failed"),
                             }
                         }
                         _ = rx.changed() => break,

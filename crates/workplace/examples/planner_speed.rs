@@ -34,7 +34,7 @@ fn main() {
                     .map(|d| if i % 5 == 4 && d % 5 == 4 { 0 } else { 468 })
                     .collect(),
                 absent: (0..days).map(|d| (d + i + t) % 17 == 0).collect(),
-                may_be_mobile: (i + t) % 9 != 0,
+                may_be_mobile: vec![(i + t) % 9 != 0; days],
                 cohort: None,
                 skills: if i % 3 == 0 {
                     vec!["Bürgerberatung".into()]

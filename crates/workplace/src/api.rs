@@ -3,17 +3,22 @@
 
 use crate::devices::{DeviceInput, DeviceView, Equip, Inventory, MAX_CSV, VpnInput};
 use crate::domain::{ConfirmedItem, DeviceKind, DeviceState};
+use crate::planner::Presence;
+use crate::planning::{CellChange, MyDay, PlanView, TeamSettings};
 use crate::service::{
     Agreement, AgreementInput, ApplyInput, DecideInput, EnrolmentView, Readiness, RevokeInput,
     WorkplaceError, WorkplaceService,
 };
-use crate::store::{DeviceEventRow, DeviceRow, EnrolmentRow, VpnGrantRow};
+use crate::store::{
+    DeviceEventRow, DeviceRow, EnrolmentRow, LocationRow, PersonRow, PlanRow, RequestRow, SlotRow,
+    TeamRow, VpnGrantRow,
+};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use identity::http::auth::ApiActor;
-use kernel::{AccountId, Actor, FieldErrors};
+use kernel::{AccountId, Actor, FieldErrors, OrgUnitId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
@@ -44,6 +49,23 @@ impl From<WorkplaceError> for AppError {
                     detail: format!(
                         "Nothing was imported: {} lines need fixing (line number, column, reason in invalid_params).",
                         lines.len()
+                    ),
+                    errors,
+                }
+            }
+            WorkplaceError::Rules(failures) => {
+                let mut errors = FieldErrors::new();
+                for f in &failures {
+                    errors.add("plan", &format!("rule_{}", f.rule));
+                }
+                AppError::Invalid {
+                    detail: format!(
+                        "Nothing was saved: the plan would break these rules: {}.",
+                        failures
+                            .iter()
+                            .map(crate::planning::Failure::text)
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     ),
                     errors,
                 }
@@ -80,6 +102,22 @@ pub fn router(svc: Arc<WorkplaceService>) -> OpenApiRouter {
         .routes(routes!(grant_vpn))
         .routes(routes!(end_vpn))
         .routes(routes!(person_vpn))
+        .routes(routes!(team_settings, set_team))
+        .routes(routes!(set_location))
+        .routes(routes!(add_slot))
+        .routes(routes!(set_skill))
+        .routes(routes!(set_wishes))
+        .routes(routes!(add_absence))
+        .routes(routes!(generate))
+        .routes(routes!(plan))
+        .routes(routes!(edit))
+        .routes(routes!(publish))
+        .routes(routes!(request_change))
+        .routes(routes!(answer_request))
+        .routes(routes!(my_days))
+        .routes(routes!(book))
+        .routes(routes!(cancel_booking))
+        .routes(routes!(new_feed))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(import_devices))
@@ -477,4 +515,440 @@ async fn person_vpn(
 ) -> Result<ApiJson<Vec<VpnGrantRow>>, AppError> {
     let p = person(&actor, &p)?;
     Ok(ApiJson(svc.vpn_of(&actor, p).await?))
+}
+
+// --- planning -------------------------------------------------------------
+
+fn unit(s: &str) -> Result<OrgUnitId, AppError> {
+    Ok(OrgUnitId(id(s)?))
+}
+
+/// A team's planning settings, members and plans (its manager).
+#[utoipa::path(get, path = "/api/v1/workplace/teams/{unit}", tag = "workplace",
+    params(("unit" = String, Path, description = "Org unit id")),
+    responses((status = 200, body = TeamSettings), (status = 403, body = web::error::Problem)))]
+async fn team_settings(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(u): Path<String>,
+) -> Result<ApiJson<TeamSettings>, AppError> {
+    Ok(ApiJson(svc.team_settings(&actor, unit(&u)?).await?))
+}
+
+/// A team's location and rotation mode.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamInput {
+    /// Where its desks are (none: no desk limit).
+    #[serde(default)]
+    pub location_id: Option<Uuid>,
+    /// Rotation mode: cohorts never share a day on site.
+    #[serde(default)]
+    pub rotation: bool,
+}
+
+/// Set a team's location and rotation mode (its manager).
+#[utoipa::path(put, path = "/api/v1/workplace/teams/{unit}", tag = "workplace", request_body = TeamInput,
+    params(("unit" = String, Path, description = "Org unit id")),
+    responses((status = 200, body = TeamRow), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
+async fn set_team(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(u): Path<String>,
+    ApiJson(input): ApiJson<TeamInput>,
+) -> Result<ApiJson<TeamRow>, AppError> {
+    Ok(ApiJson(
+        svc.set_team(&actor, unit(&u)?, input.location_id, input.rotation)
+            .await?,
+    ))
+}
+
+/// A location.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    /// An existing location to change (none: a new one).
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// Name.
+    pub name: String,
+    /// Desks.
+    pub desks: u32,
+}
+
+/// Add a location or change its desks (HR or an admin).
+#[utoipa::path(post, path = "/api/v1/workplace/locations", tag = "workplace", request_body = LocationInput,
+    responses((status = 200, body = LocationRow), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
+async fn set_location(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<LocationInput>,
+) -> Result<ApiJson<LocationRow>, AppError> {
+    Ok(ApiJson(
+        svc.set_location(&actor, input.id, &input.name, input.desks)
+            .await?,
+    ))
+}
+
+/// A consultation-hours slot.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlotInput {
+    /// ISO weekday (1 = Monday … 5 = Friday).
+    pub weekday: u8,
+    /// Label.
+    pub label: String,
+    /// The skill a person needs.
+    pub skill: String,
+    /// Qualified people needed on site.
+    pub min_people: u32,
+}
+
+/// Add a weekly consultation-hours slot (the team's manager).
+#[utoipa::path(post, path = "/api/v1/workplace/teams/{unit}/slots", tag = "workplace", request_body = SlotInput,
+    params(("unit" = String, Path, description = "Org unit id")),
+    responses((status = 201, body = SlotRow), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
+async fn add_slot(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(u): Path<String>,
+    ApiJson(s): ApiJson<SlotInput>,
+) -> Result<(StatusCode, ApiJson<SlotRow>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(
+            svc.add_slot(
+                &actor,
+                unit(&u)?,
+                s.weekday,
+                &s.label,
+                &s.skill,
+                s.min_people,
+            )
+            .await?,
+        ),
+    ))
+}
+
+/// A skill to give or take.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkillInput {
+    /// The skill, e.g. "Bürgerberatung".
+    pub skill: String,
+    /// Give (true) or take (false).
+    pub has: bool,
+}
+
+/// Give or take a person's skill (their manager).
+#[utoipa::path(post, path = "/api/v1/workplace/people/{id}/skills", tag = "workplace", request_body = SkillInput,
+    params(("id" = String, Path, description = "Account id")),
+    responses((status = 204), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
+async fn set_skill(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+    ApiJson(s): ApiJson<SkillInput>,
+) -> Result<StatusCode, AppError> {
+    let p = person(&actor, &p)?;
+    svc.set_skill(&actor, p, &s.skill, s.has).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Planning wishes (the person) and cohort (the manager).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WishesInput {
+    /// ISO weekdays wished in the office.
+    #[serde(default)]
+    pub office_days: Option<Vec<u8>>,
+    /// ISO weekdays wished mobile.
+    #[serde(default)]
+    pub mobile_days: Option<Vec<u8>>,
+    /// Rotation cohort (0 = A …; only the manager).
+    #[serde(default)]
+    pub cohort: Option<u8>,
+}
+
+/// Set planning wishes (`me`) or a member's cohort (their manager).
+#[utoipa::path(put, path = "/api/v1/workplace/people/{id}/wishes", tag = "workplace", request_body = WishesInput,
+    params(("id" = String, Path, description = "Account id or `me`")),
+    responses((status = 200, body = PersonRow), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
+async fn set_wishes(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+    ApiJson(w): ApiJson<WishesInput>,
+) -> Result<ApiJson<PersonRow>, AppError> {
+    let p = person(&actor, &p)?;
+    Ok(ApiJson(
+        svc.set_wishes(&actor, p, w.office_days, w.mobile_days, w.cohort.map(Some))
+            .await?,
+    ))
+}
+
+/// Days of absence.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AbsenceInput {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// `leave`, `sick`, `training` or `other`.
+    pub kind: String,
+}
+
+/// Record absence (`me`, or a member by their manager).
+#[utoipa::path(post, path = "/api/v1/workplace/people/{id}/absences", tag = "workplace", request_body = AbsenceInput,
+    params(("id" = String, Path, description = "Account id or `me`")),
+    responses((status = 204), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
+async fn add_absence(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+    ApiJson(a): ApiJson<AbsenceInput>,
+) -> Result<StatusCode, AppError> {
+    let p = person(&actor, &p)?;
+    svc.add_absence(&actor, p, a.from, a.to, &a.kind).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What to plan.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateInput {
+    /// First day (not in the past).
+    pub starts_on: NaiveDate,
+    /// Weeks (1–13).
+    pub weeks: u32,
+}
+
+/// Generate a draft plan (the team's manager). 400 with the rules that
+/// cannot hold (`invalid_params` `plan` / `rule_…`, detail names day,
+/// person and slot); nothing is saved then.
+#[utoipa::path(post, path = "/api/v1/workplace/teams/{unit}/plans", tag = "workplace", request_body = GenerateInput,
+    params(("unit" = String, Path, description = "Org unit id")),
+    responses((status = 201, body = PlanRow), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+async fn generate(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(u): Path<String>,
+    ApiJson(g): ApiJson<GenerateInput>,
+) -> Result<(StatusCode, ApiJson<PlanRow>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(
+            svc.generate_plan(&actor, unit(&u)?, g.starts_on, g.weeks)
+                .await?,
+        ),
+    ))
+}
+
+/// A plan as the caller may see it.
+#[utoipa::path(get, path = "/api/v1/workplace/plans/{id}", tag = "workplace",
+    params(("id" = String, Path, description = "Plan id")),
+    responses((status = 200, body = PlanView), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
+async fn plan(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+) -> Result<ApiJson<PlanView>, AppError> {
+    Ok(ApiJson(svc.plan_view(&actor, id(&p)?).await?))
+}
+
+/// Changes to a plan.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditInput {
+    /// The plan's revision as read.
+    pub revision: i64,
+    /// The cells to change.
+    pub changes: Vec<CellChange>,
+}
+
+/// Change cells of a plan (its manager); the plan is re-checked and
+/// nothing is saved when a rule breaks (400 naming it).
+#[utoipa::path(post, path = "/api/v1/workplace/plans/{id}/edits", tag = "workplace", request_body = EditInput,
+    params(("id" = String, Path, description = "Plan id")),
+    responses((status = 200, body = PlanRow), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+async fn edit(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+    ApiJson(e): ApiJson<EditInput>,
+) -> Result<ApiJson<PlanRow>, AppError> {
+    Ok(ApiJson(
+        svc.edit_plan(&actor, id(&p)?, e.revision, &e.changes)
+            .await?,
+    ))
+}
+
+/// The revision a step was taken on.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionInput {
+    /// The plan's revision as read.
+    pub revision: i64,
+}
+
+/// Publish a plan (its manager); the team is told by e-mail.
+#[utoipa::path(post, path = "/api/v1/workplace/plans/{id}/publication", tag = "workplace", request_body = RevisionInput,
+    params(("id" = String, Path, description = "Plan id")),
+    responses((status = 200, body = PlanRow), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+async fn publish(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+    ApiJson(r): ApiJson<RevisionInput>,
+) -> Result<ApiJson<PlanRow>, AppError> {
+    Ok(ApiJson(
+        svc.publish_plan(&actor, id(&p)?, r.revision).await?,
+    ))
+}
+
+/// A change a person asks for.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequestInput {
+    /// The day.
+    pub day: NaiveDate,
+    /// `on_site` or `mobile`.
+    pub wanted: Presence,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Ask to change one of the caller's days in a published plan.
+#[utoipa::path(post, path = "/api/v1/workplace/plans/{id}/requests", tag = "workplace", request_body = ChangeRequestInput,
+    params(("id" = String, Path, description = "Plan id")),
+    responses((status = 201, body = RequestRow), (status = 400, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
+async fn request_change(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+    ApiJson(r): ApiJson<ChangeRequestInput>,
+) -> Result<(StatusCode, ApiJson<RequestRow>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(
+            svc.request_change(&actor, id(&p)?, r.day, r.wanted, &r.note)
+                .await?,
+        ),
+    ))
+}
+
+/// An answer to a change request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    /// Accept (the change is applied after the check) or decline.
+    pub accept: bool,
+    /// Required to decline.
+    #[serde(default)]
+    pub answer: String,
+}
+
+/// Answer a change request (the manager).
+#[utoipa::path(post, path = "/api/v1/workplace/requests/{id}/answer", tag = "workplace", request_body = AnswerInput,
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, body = RequestRow), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+async fn answer_request(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(r): Path<String>,
+    ApiJson(a): ApiJson<AnswerInput>,
+) -> Result<ApiJson<RequestRow>, AppError> {
+    Ok(ApiJson(
+        svc.answer_request(&actor, id(&r)?, a.accept, &a.answer)
+            .await?,
+    ))
+}
+
+/// The caller's days in published plans for the next four weeks, with
+/// desk bookings.
+#[utoipa::path(get, path = "/api/v1/workplace/me/days", tag = "workplace",
+    responses((status = 200, body = Vec<MyDay>)))]
+async fn my_days(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<Vec<MyDay>>, AppError> {
+    Ok(ApiJson(svc.my_days(&actor, 28).await?))
+}
+
+/// A day to book a desk for.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookingInput {
+    /// An office day of the caller in a published plan.
+    pub day: NaiveDate,
+}
+
+/// A booking made.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Booked {
+    /// Its id.
+    pub id: Uuid,
+}
+
+/// Book a desk (409 when the location is full that day).
+#[utoipa::path(post, path = "/api/v1/workplace/desk-bookings", tag = "workplace", request_body = BookingInput,
+    responses((status = 201, body = Booked), (status = 400, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
+async fn book(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<BookingInput>,
+) -> Result<(StatusCode, ApiJson<Booked>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(Booked {
+            id: svc.book_desk(&actor, b.day).await?,
+        }),
+    ))
+}
+
+/// Cancel a desk booking of the caller.
+#[utoipa::path(delete, path = "/api/v1/workplace/desk-bookings/{id}", tag = "workplace",
+    params(("id" = String, Path, description = "Booking id")),
+    responses((status = 204), (status = 404, body = web::error::Problem)))]
+async fn cancel_booking(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(b): Path<String>,
+) -> Result<StatusCode, AppError> {
+    svc.cancel_desk(&actor, id(&b)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whose calendar.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedInput {
+    /// A team the caller manages (none: the caller's own days).
+    #[serde(default)]
+    pub team: Option<Uuid>,
+}
+
+/// A private calendar link.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FeedLink {
+    /// The iCalendar URL (shown once; a new link ends the old one).
+    pub url: String,
+}
+
+/// Create a private iCalendar link for the caller's days or a team.
+#[utoipa::path(post, path = "/api/v1/workplace/calendar-links", tag = "workplace", request_body = FeedInput,
+    responses((status = 201, body = FeedLink), (status = 403, body = web::error::Problem)))]
+async fn new_feed(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    ApiJson(f): ApiJson<FeedInput>,
+) -> Result<(StatusCode, ApiJson<FeedLink>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(FeedLink {
+            url: svc.new_feed(&actor, f.team.map(OrgUnitId)).await?,
+        }),
+    ))
 }

@@ -12,7 +12,9 @@ pub mod api;
 pub mod devices;
 pub mod domain;
 pub mod pages;
+pub mod plan_pages;
 pub mod planner;
+pub mod planning;
 pub mod service;
 pub mod store;
 

@@ -57,7 +57,8 @@ pub fn router(svc: Arc<WorkplaceService>) -> Router {
             "/arbeit/mobil/vereinbarung",
             get(agreement_page).post(set_agreement),
         )
-        .with_state(svc)
+        .with_state(svc.clone())
+        .merge(crate::plan_pages::router(svc))
 }
 
 fn uuid(s: &str) -> Result<Uuid, AppError> {

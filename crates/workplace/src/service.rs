@@ -23,6 +23,9 @@ pub enum WorkplaceError {
     /// A CSV file with bad lines: nothing was imported.
     #[error("the file has {} bad lines", .0.len())]
     Import(Vec<LineError>),
+    /// A plan (generated or edited) breaks hard rules: nothing saved.
+    #[error("the plan breaks {} rules", .0.len())]
+    Rules(Vec<crate::planning::Failure>),
     /// Not allowed.
     #[error("forbidden")]
     Forbidden,

@@ -169,6 +169,130 @@ pub struct DeviceCount {
     pub n: i64,
 }
 
+/// A location with its desks.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LocationRow {
+    /// Id.
+    pub id: Uuid,
+    /// Name, e.g. "Rathaus, 3. OG".
+    pub name: String,
+    /// Desks.
+    pub desks: i64,
+}
+
+/// A team's planning settings.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TeamRow {
+    /// The unit.
+    pub org_unit_id: Uuid,
+    /// Where its desks are.
+    pub location_id: Option<Uuid>,
+    /// Rotation mode (cohorts never share a day on site).
+    pub rotation: bool,
+}
+
+/// A person's planning wishes.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PersonRow {
+    /// The person.
+    pub account_id: Uuid,
+    /// Rotation cohort (0 = A, 1 = B, …).
+    pub cohort: Option<i64>,
+    /// ISO weekdays wished in the office.
+    pub office_days: String,
+    /// ISO weekdays wished mobile.
+    pub mobile_days: String,
+}
+
+/// A consultation-hours slot.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SlotRow {
+    /// Id.
+    pub id: Uuid,
+    /// The unit.
+    pub org_unit_id: Uuid,
+    /// ISO weekday.
+    pub weekday: i64,
+    /// Label, e.g. "Sprechzeit 8–12 Uhr".
+    pub label: String,
+    /// Skill needed.
+    pub skill: String,
+    /// Qualified people needed on site.
+    pub min_people: i64,
+}
+
+/// A presence plan.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PlanRow {
+    /// Id.
+    pub id: Uuid,
+    /// The team.
+    pub org_unit_id: Uuid,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day.
+    pub ends_on: NaiveDate,
+    /// `draft` or `published`.
+    pub state: String,
+    /// Raised by every change.
+    pub revision: i64,
+    /// Who generated it.
+    pub created_by: String,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+const PLAN_COLS: &str = "id, org_unit_id, starts_on, ends_on, state, revision, created_by, published_at, created_at, updated_at";
+
+/// A cell of a plan.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CellRow {
+    /// The plan.
+    pub plan_id: Uuid,
+    /// The person.
+    pub account_id: Uuid,
+    /// The day.
+    pub day: NaiveDate,
+    /// `on_site`, `mobile`, `absent` or `off`.
+    pub presence: String,
+}
+
+/// A person's request to change a day of a plan.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct RequestRow {
+    /// Id.
+    pub id: Uuid,
+    /// The plan.
+    pub plan_id: Uuid,
+    /// The person.
+    pub account_id: Uuid,
+    /// The day.
+    pub day: NaiveDate,
+    /// `on_site` or `mobile`.
+    pub wanted: String,
+    /// Why.
+    pub note: String,
+    /// `open`, `accepted` or `declined`.
+    pub state: String,
+    /// The manager's answer.
+    pub answer: String,
+    /// Asked.
+    pub created_at: DateTime<Utc>,
+    /// Answered.
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+const REQUEST_COLS: &str =
+    "id, plan_id, account_id, day, wanted, note, state, answer, created_at, decided_at";
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
 /// The workplace tables.
 #[derive(Clone)]
 pub struct WorkplaceStore {
@@ -542,6 +666,440 @@ impl WorkplaceStore {
         Ok(on_tx!(tx, conn => sqlx::query(
             "UPDATE workplace_plan_cell SET presence = 'on_site' WHERE account_id = $1 AND day > $2 AND presence = 'mobile'",
         ).bind(account).bind(last).execute(conn).await?.rows_affected()))
+    }
+
+    // --- planning settings ------------------------------------------------
+
+    /// Every location, by name.
+    pub async fn locations(&self) -> Result<Vec<LocationRow>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, LocationRow>(
+            "SELECT id, name, desks FROM workplace_location ORDER BY name",
+        ).fetch_all(pool).await?))
+    }
+
+    /// Adds a location or sets its desks; `false` when the name is taken
+    /// by another location.
+    pub async fn upsert_location(
+        &self,
+        tx: &mut Tx,
+        l: &LocationRow,
+        at: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_location (id, name, desks, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, desks = excluded.desks",
+        ).bind(l.id).bind(&l.name).bind(l.desks).bind(at).execute(conn).await.map(|r| r.rows_affected()));
+        match n {
+            Ok(_) => Ok(true),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A team's settings.
+    pub async fn team(&self, unit: Uuid) -> Result<Option<TeamRow>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, TeamRow>(
+            "SELECT org_unit_id, location_id, rotation FROM workplace_team WHERE org_unit_id = $1",
+        ).bind(unit).fetch_optional(pool).await?))
+    }
+
+    /// The teams at a location.
+    pub async fn teams_at(&self, location: Uuid) -> Result<Vec<Uuid>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT org_unit_id FROM workplace_team WHERE location_id = $1",
+        ).bind(location).fetch_all(pool).await?))
+    }
+
+    /// Saves a team's settings.
+    pub async fn set_team(
+        &self,
+        tx: &mut Tx,
+        t: &TeamRow,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_team (org_unit_id, location_id, rotation, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (org_unit_id) DO UPDATE SET location_id = excluded.location_id, rotation = excluded.rotation, updated_at = excluded.updated_at",
+        ).bind(t.org_unit_id).bind(t.location_id).bind(t.rotation).bind(at).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Planning wishes of people.
+    pub async fn persons(&self, people: &[Uuid]) -> Result<Vec<PersonRow>, DbError> {
+        let mut out = Vec::new();
+        for chunk in people.chunks(500) {
+            let sql = format!(
+                "SELECT account_id, cohort, office_days, mobile_days FROM workplace_person WHERE account_id IN ({})",
+                placeholders(chunk.len())
+            );
+            let rows: Vec<PersonRow> = on_db!(&self.db, pool => {
+                let mut q = sqlx::query_as::<_, PersonRow>(sqlx::AssertSqlSafe(sql.clone()));
+                for v in chunk { q = q.bind(v); }
+                q.fetch_all(pool).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Saves a person's wishes and cohort.
+    pub async fn set_person(
+        &self,
+        tx: &mut Tx,
+        p: &PersonRow,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_person (account_id, cohort, office_days, mobile_days, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (account_id) DO UPDATE SET cohort = excluded.cohort, office_days = excluded.office_days, mobile_days = excluded.mobile_days, updated_at = excluded.updated_at",
+        ).bind(p.account_id).bind(p.cohort).bind(&p.office_days).bind(&p.mobile_days).bind(at).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// A unit's consultation-hours slots.
+    pub async fn slots(&self, unit: Uuid) -> Result<Vec<SlotRow>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, SlotRow>(
+            "SELECT id, org_unit_id, weekday, label, skill, min_people FROM workplace_slot WHERE org_unit_id = $1 ORDER BY weekday, label",
+        ).bind(unit).fetch_all(pool).await?))
+    }
+
+    /// Adds a slot.
+    pub async fn insert_slot(
+        &self,
+        tx: &mut Tx,
+        s: &SlotRow,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_slot (id, org_unit_id, weekday, label, skill, min_people, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ).bind(s.id).bind(s.org_unit_id).bind(s.weekday).bind(&s.label).bind(&s.skill).bind(s.min_people).bind(at)
+        .execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Removes a slot of a unit.
+    pub async fn delete_slot(&self, tx: &mut Tx, unit: Uuid, id: Uuid) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query("DELETE FROM workplace_slot WHERE id = $1 AND org_unit_id = $2")
+            .bind(id).bind(unit).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Absences of people in a period.
+    pub async fn absences(
+        &self,
+        people: &[Uuid],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(Uuid, NaiveDate, String)>, DbError> {
+        let mut out = Vec::new();
+        for chunk in people.chunks(500) {
+            let n = chunk.len();
+            let sql = format!(
+                "SELECT account_id, day, kind FROM workplace_absence WHERE account_id IN ({}) AND day >= ${} AND day <= ${} ORDER BY day",
+                placeholders(n),
+                n + 1,
+                n + 2
+            );
+            let rows: Vec<(Uuid, NaiveDate, String)> = on_db!(&self.db, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for v in chunk { q = q.bind(v); }
+                q.bind(from).bind(to).fetch_all(pool).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Records absence days (again: the kind is replaced).
+    pub async fn add_absence(
+        &self,
+        tx: &mut Tx,
+        person: Uuid,
+        day: NaiveDate,
+        kind: &str,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_absence (account_id, day, kind) VALUES ($1, $2, $3) ON CONFLICT (account_id, day) DO UPDATE SET kind = excluded.kind",
+        ).bind(person).bind(day).bind(kind).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    // --- plans ----------------------------------------------------------
+
+    /// One plan.
+    pub async fn plan(&self, id: Uuid) -> Result<Option<PlanRow>, DbError> {
+        let sql = format!("SELECT {PLAN_COLS} FROM workplace_plan WHERE id = $1");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, PlanRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?),
+        )
+    }
+
+    /// A unit's plans, newest period first.
+    pub async fn plans_of(&self, unit: Uuid) -> Result<Vec<PlanRow>, DbError> {
+        let sql = format!(
+            "SELECT {PLAN_COLS} FROM workplace_plan WHERE org_unit_id = $1 ORDER BY starts_on DESC"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, PlanRow>(sqlx::AssertSqlSafe(sql)).bind(unit).fetch_all(pool).await?),
+        )
+    }
+
+    /// Plans of a unit overlapping a period.
+    pub async fn plans_overlapping(
+        &self,
+        unit: Uuid,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<PlanRow>, DbError> {
+        let sql = format!(
+            "SELECT {PLAN_COLS} FROM workplace_plan WHERE org_unit_id = $1 AND starts_on <= $3 AND ends_on >= $2"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, PlanRow>(sqlx::AssertSqlSafe(sql)).bind(unit).bind(from).bind(to).fetch_all(pool).await?),
+        )
+    }
+
+    /// A plan's cells.
+    pub async fn cells(&self, plan: Uuid) -> Result<Vec<CellRow>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, CellRow>(
+            "SELECT plan_id, account_id, day, presence FROM workplace_plan_cell WHERE plan_id = $1 ORDER BY account_id, day",
+        ).bind(plan).fetch_all(pool).await?))
+    }
+
+    /// A person's cells in published plans in a period.
+    pub async fn published_cells_of(
+        &self,
+        person: Uuid,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CellRow>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as::<_, CellRow>(
+            "SELECT c.plan_id, c.account_id, c.day, c.presence FROM workplace_plan_cell c JOIN workplace_plan p ON p.id = c.plan_id
+             WHERE c.account_id = $1 AND p.state = 'published' AND c.day >= $2 AND c.day <= $3 ORDER BY c.day",
+        ).bind(person).bind(from).bind(to).fetch_all(pool).await?))
+    }
+
+    /// On-site people per day in the published plans of other units
+    /// (sharing a location) in a period: (day, count).
+    pub async fn on_site_elsewhere(
+        &self,
+        units: &[Uuid],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, i64)>, DbError> {
+        let mut out: Vec<(NaiveDate, i64)> = Vec::new();
+        for unit in units {
+            let rows: Vec<(NaiveDate, i64)> = on_db!(&self.db, pool => sqlx::query_as(
+                "SELECT c.day, COUNT(*) FROM workplace_plan_cell c JOIN workplace_plan p ON p.id = c.plan_id
+                 WHERE p.org_unit_id = $1 AND p.state = 'published' AND c.presence = 'on_site' AND c.day >= $2 AND c.day <= $3
+                 GROUP BY c.day",
+            ).bind(unit).bind(from).bind(to).fetch_all(pool).await?);
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Adds a plan with its cells.
+    pub async fn insert_plan(
+        &self,
+        tx: &mut Tx,
+        p: &PlanRow,
+        cells: &[CellRow],
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_plan (id, org_unit_id, starts_on, ends_on, state, revision, created_by, published_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        ).bind(p.id).bind(p.org_unit_id).bind(p.starts_on).bind(p.ends_on).bind(&p.state).bind(p.revision)
+        .bind(&p.created_by).bind(p.published_at).bind(p.created_at).bind(p.updated_at)
+        .execute(conn).await?.rows_affected());
+        for c in cells {
+            self.put_cell(tx, c).await?;
+        }
+        Ok(())
+    }
+
+    /// Sets a cell.
+    pub async fn put_cell(&self, tx: &mut Tx, c: &CellRow) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_plan_cell (plan_id, account_id, day, presence) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (plan_id, account_id, day) DO UPDATE SET presence = excluded.presence",
+        ).bind(c.plan_id).bind(c.account_id).bind(c.day).bind(&c.presence).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Deletes a plan (cells and requests go with it).
+    pub async fn delete_plan(&self, tx: &mut Tx, id: Uuid) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query("DELETE FROM workplace_change_request WHERE plan_id = $1").bind(id).execute(conn).await?.rows_affected());
+        on_tx!(tx, conn => sqlx::query("DELETE FROM workplace_plan_cell WHERE plan_id = $1").bind(id).execute(conn).await?.rows_affected());
+        on_tx!(tx, conn => sqlx::query("DELETE FROM workplace_plan WHERE id = $1").bind(id).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Moves a plan on from `revision` (state and revision); `false` when
+    /// someone changed it meanwhile.
+    pub async fn bump_plan(
+        &self,
+        tx: &mut Tx,
+        p: &PlanRow,
+        revision: i64,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE workplace_plan SET state = $1, revision = $2, published_at = $3, updated_at = $4 WHERE id = $5 AND revision = $6",
+        ).bind(&p.state).bind(p.revision).bind(p.published_at).bind(p.updated_at).bind(p.id).bind(revision)
+        .execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Plans that ended before `day` (retention).
+    pub async fn plans_ended_before(&self, day: NaiveDate) -> Result<Vec<Uuid>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_scalar("SELECT id FROM workplace_plan WHERE ends_on < $1").bind(day).fetch_all(pool).await?),
+        )
+    }
+
+    /// Deletes desk bookings before `day` (retention).
+    pub async fn delete_bookings_before(
+        &self,
+        tx: &mut Tx,
+        day: NaiveDate,
+    ) -> Result<u64, DbError> {
+        Ok(
+            on_tx!(tx, conn => sqlx::query("DELETE FROM workplace_desk_booking WHERE day < $1").bind(day).execute(conn).await?.rows_affected()),
+        )
+    }
+
+    // --- change requests ------------------------------------------------
+
+    /// Open requests of a plan.
+    pub async fn requests(&self, plan: Uuid) -> Result<Vec<RequestRow>, DbError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLS} FROM workplace_change_request WHERE plan_id = $1 ORDER BY created_at"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(plan).fetch_all(pool).await?),
+        )
+    }
+
+    /// A person's requests.
+    pub async fn requests_of(&self, person: Uuid) -> Result<Vec<RequestRow>, DbError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLS} FROM workplace_change_request WHERE account_id = $1 ORDER BY created_at DESC"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(person).fetch_all(pool).await?),
+        )
+    }
+
+    /// One request.
+    pub async fn request(&self, id: Uuid) -> Result<Option<RequestRow>, DbError> {
+        let sql = format!("SELECT {REQUEST_COLS} FROM workplace_change_request WHERE id = $1");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?),
+        )
+    }
+
+    /// Adds a request.
+    pub async fn insert_request(&self, tx: &mut Tx, r: &RequestRow) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_change_request (id, plan_id, account_id, day, wanted, note, state, answer, created_at, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        ).bind(r.id).bind(r.plan_id).bind(r.account_id).bind(r.day).bind(&r.wanted).bind(&r.note).bind(&r.state)
+        .bind(&r.answer).bind(r.created_at).bind(r.decided_at).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Answers an open request; `false` when it was answered already.
+    pub async fn answer_request(&self, tx: &mut Tx, r: &RequestRow) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query(
+            "UPDATE workplace_change_request SET state = $1, answer = $2, decided_at = $3 WHERE id = $4 AND state = 'open'",
+        ).bind(&r.state).bind(&r.answer).bind(r.decided_at).bind(r.id).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    // --- desks ----------------------------------------------------------
+
+    /// Bookings at a location on a day.
+    pub async fn bookings_on(&self, location: Uuid, day: NaiveDate) -> Result<i64, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM workplace_desk_booking WHERE location_id = $1 AND day = $2")
+            .bind(location).bind(day).fetch_one(pool).await?),
+        )
+    }
+
+    /// A person's bookings from a day on.
+    pub async fn bookings_of(
+        &self,
+        person: Uuid,
+        from: NaiveDate,
+    ) -> Result<Vec<(Uuid, Uuid, NaiveDate)>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as("SELECT id, location_id, day FROM workplace_desk_booking WHERE account_id = $1 AND day >= $2 ORDER BY day")
+            .bind(person).bind(from).fetch_all(pool).await?),
+        )
+    }
+
+    /// Books a desk unless the location is full that day: the location
+    /// row is locked first, so two bookings for the last desk cannot both
+    /// land. `Ok(false)`: full; a second booking of the person that day is
+    /// a unique violation, reported as `Err`.
+    pub async fn book(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        location: Uuid,
+        day: NaiveDate,
+        person: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Option<bool>, DbError> {
+        on_tx!(tx, conn => sqlx::query("UPDATE workplace_location SET desks = desks WHERE id = $1").bind(location).execute(conn).await?.rows_affected());
+        let (desks, taken): (i64, i64) = on_tx!(tx, conn => sqlx::query_as(
+            "SELECT l.desks, (SELECT COUNT(*) FROM workplace_desk_booking b WHERE b.location_id = l.id AND b.day = $2) FROM workplace_location l WHERE l.id = $1",
+        ).bind(location).bind(day).fetch_one(conn).await?);
+        if taken >= desks {
+            return Ok(Some(false));
+        }
+        let n = on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO workplace_desk_booking (id, location_id, day, account_id, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        ).bind(id).bind(location).bind(day).bind(person).bind(at).execute(conn).await?.rows_affected());
+        Ok(if n == 1 { Some(true) } else { None })
+    }
+
+    /// Cancels a person's booking.
+    pub async fn cancel_booking(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        person: Uuid,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query("DELETE FROM workplace_desk_booking WHERE id = $1 AND account_id = $2")
+            .bind(id).bind(person).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    // --- calendar feeds -------------------------------------------------
+
+    /// Saves the hash of a new feed secret, replacing the owner's old one.
+    pub async fn set_feed(
+        &self,
+        tx: &mut Tx,
+        hash: &str,
+        kind: &str,
+        owner: Uuid,
+        by: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query("DELETE FROM workplace_calendar_feed WHERE owner_kind = $1 AND owner_id = $2 AND created_by = $3")
+            .bind(kind).bind(owner).bind(by).execute(conn).await?.rows_affected());
+        on_tx!(tx, conn => sqlx::query("INSERT INTO workplace_calendar_feed (token_hash, owner_kind, owner_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(hash).bind(kind).bind(owner).bind(by).bind(at).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// The feed of a secret's hash: (kind, owner, created by).
+    pub async fn feed(&self, hash: &str) -> Result<Option<(String, Uuid, Uuid)>, DbError> {
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as("SELECT owner_kind, owner_id, created_by FROM workplace_calendar_feed WHERE token_hash = $1")
+            .bind(hash).fetch_optional(pool).await?),
+        )
     }
 
     // --- skills ---------------------------------------------------------

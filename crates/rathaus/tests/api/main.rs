@@ -30,3 +30,4 @@ mod search;
 mod shell;
 mod staff_login;
 mod workplace;
+mod workplace_plans;

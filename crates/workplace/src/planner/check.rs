@@ -30,7 +30,7 @@ pub fn check(instance: &Instance, plan: &Plan) -> Vec<Rule> {
                 }
                 _ => {}
             }
-            if *cell == Presence::Mobile && !person.may_be_mobile {
+            if *cell == Presence::Mobile && !person.may_be_mobile.get(d).copied().unwrap_or(false) {
                 broken.push(Rule::NotReady { person: p, day: d });
             }
             if let Some(day) = instance.days.get(d)

@@ -68,7 +68,7 @@ pub fn generate(instance: &Instance) -> Result<Proposal, String> {
                 Cell::Fixed(Presence::Off)
             } else if person.absent.get(d).copied().unwrap_or(false) {
                 Cell::Fixed(Presence::Absent)
-            } else if !person.may_be_mobile {
+            } else if !person.may_be_mobile.get(d).copied().unwrap_or(false) {
                 Cell::Fixed(Presence::OnSite)
             } else {
                 let x = vars.add(variable().binary());

@@ -44,9 +44,9 @@ pub struct Person {
     pub minutes: Vec<u32>,
     /// Absent per day index (leave, illness, training).
     pub absent: Vec<bool>,
-    /// Enrolled and ready (agreement, device, VPN, training): only then
-    /// may they work mobile.
-    pub may_be_mobile: bool,
+    /// Per day index: enrolled and ready (agreement, device, VPN, valid
+    /// trainings) — only then may they work mobile that day.
+    pub may_be_mobile: Vec<bool>,
     /// Rotation cohort (A = 0, B = 1, …).
     pub cohort: Option<u8>,
     /// Skills their manager has given them (e.g. "Bürgerberatung").
@@ -73,7 +73,7 @@ pub struct Slot {
 }
 
 /// Where a person is on a day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     /// In the office.

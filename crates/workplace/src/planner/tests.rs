@@ -20,7 +20,7 @@ fn person(days: usize, skills: &[&str]) -> Person {
         team: 1,
         minutes: vec![468; days],
         absent: vec![false; days],
-        may_be_mobile: true,
+        may_be_mobile: vec![true; days],
         cohort: None,
         skills: skills.iter().map(|s| s.to_string()).collect(),
         location: 0,
@@ -34,7 +34,7 @@ fn team() -> Instance {
     let n = days.len();
     let mut people: Vec<Person> = (0..5).map(|_| person(n, &["Bürgerberatung"])).collect();
     people[1].absent[2] = true;
-    people[2].may_be_mobile = false;
+    people[2].may_be_mobile = vec![false; n];
     people[3].minutes = vec![0, 390, 390, 390, 0, 0, 390, 390, 390, 0];
     people[4].office_days = vec![Weekday::Mon];
     people[4].mobile_days = vec![Weekday::Fri];
@@ -104,7 +104,7 @@ fn rotation_cohorts_never_share_a_day_on_site() {
     instance.slots.clear();
     for (i, p) in instance.people.iter_mut().enumerate() {
         p.cohort = Some((i % 2) as u8);
-        p.may_be_mobile = true;
+        p.may_be_mobile = vec![true; 10];
         p.absent = vec![false; 10];
         p.minutes = vec![468; 10];
         p.office_days.clear();
@@ -140,14 +140,14 @@ fn around_a_plan_of(
         let mut cells = Vec::new();
         for _ in 0..people {
             let mut p = person(days, if next(2) == 0 { &["Kasse"] } else { &[] });
-            p.may_be_mobile = next(5) != 0;
+            p.may_be_mobile = vec![next(5) != 0; days];
             p.location = next(2) as usize;
             let mut row = Vec::new();
             for d in 0..days {
                 let cell = if next(10) == 0 {
                     p.absent[d] = true;
                     Presence::Absent
-                } else if p.may_be_mobile && next(3) == 0 {
+                } else if p.may_be_mobile[d] && next(3) == 0 {
                     Presence::Mobile
                 } else {
                     Presence::OnSite
@@ -259,7 +259,7 @@ fn feasible_by_search(instance: &Instance) -> bool {
         .flat_map(|(p, person)| {
             (0..instance.days.len())
                 .filter(move |d| {
-                    person.minutes[*d] > 0 && !person.absent[*d] && person.may_be_mobile
+                    person.minutes[*d] > 0 && !person.absent[*d] && person.may_be_mobile[*d]
                 })
                 .map(move |d| (p, d))
         })
