@@ -5,6 +5,7 @@ use crate::devices::{DeviceInput, DeviceView, Equip, Inventory, MAX_CSV, VpnInpu
 use crate::domain::{ConfirmedItem, DeviceKind, DeviceState};
 use crate::planner::Presence;
 use crate::planning::{CellChange, MyDay, PlanView, TeamSettings};
+use crate::reports::{Aggregates, PersonShare};
 use crate::service::{
     Agreement, AgreementInput, ApplyInput, DecideInput, EnrolmentView, Readiness, RevokeInput,
     WorkplaceError, WorkplaceService,
@@ -118,6 +119,8 @@ pub fn router(svc: Arc<WorkplaceService>) -> OpenApiRouter {
         .routes(routes!(book))
         .routes(routes!(cancel_booking))
         .routes(routes!(new_feed))
+        .routes(routes!(aggregates))
+        .routes(routes!(shares))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(import_devices))
@@ -951,4 +954,45 @@ async fn new_feed(
             url: svc.new_feed(&actor, f.team.map(OrgUnitId)).await?,
         }),
     ))
+}
+
+/// The month of a report.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct MonthParam {
+    /// `YYYY-MM` (default: this month).
+    #[serde(default)]
+    pub month: String,
+}
+
+/// Aggregates per org unit for a month (HR and the staff council): no
+/// figure for groups below the agreement's minimum.
+#[utoipa::path(get, path = "/api/v1/workplace/reports/aggregates", tag = "workplace", params(MonthParam),
+    responses((status = 200, body = Aggregates), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
+async fn aggregates(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Query(m): Query<MonthParam>,
+) -> Result<ApiJson<Aggregates>, AppError> {
+    let month = if m.month.trim().is_empty() {
+        svc.today()
+    } else {
+        crate::plan_pages::month_of(&m.month).ok_or_else(|| {
+            let mut e = FieldErrors::new();
+            e.add("month", "workplace_month_invalid");
+            AppError::invalid(e)
+        })?
+    };
+    Ok(ApiJson(svc.aggregates(&actor, month).await?))
+}
+
+/// Each person's mobile share per month of a plan (its manager).
+#[utoipa::path(get, path = "/api/v1/workplace/plans/{id}/shares", tag = "workplace",
+    params(("id" = String, Path, description = "Plan id")),
+    responses((status = 200, body = Vec<PersonShare>), (status = 403, body = web::error::Problem)))]
+async fn shares(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+) -> Result<ApiJson<Vec<PersonShare>>, AppError> {
+    Ok(ApiJson(svc.plan_shares(&actor, id(&p)?).await?))
 }

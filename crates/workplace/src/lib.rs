@@ -9,12 +9,14 @@
 //! works on presence (on site, mobile, absent), never on output.
 
 pub mod api;
+pub mod charts;
 pub mod devices;
 pub mod domain;
 pub mod pages;
 pub mod plan_pages;
 pub mod planner;
 pub mod planning;
+pub mod reports;
 pub mod service;
 pub mod store;
 

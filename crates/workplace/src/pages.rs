@@ -149,6 +149,8 @@ struct OwnPage {
     excluded: bool,
     manager: bool,
     it: bool,
+    /// HR or the staff council: the aggregates.
+    report: bool,
     form: HashMap<String, String>,
     errors: FieldErrors,
     done: String,
@@ -268,6 +270,7 @@ async fn render_own(
         excluded,
         manager: actor.has_role_anywhere(Role::Manager),
         it: actor.has_role_anywhere(Role::ItService),
+        report: actor.has_role_anywhere(Role::Hr) || actor.has_role_anywhere(Role::StaffCouncil),
         form,
         errors,
         done,

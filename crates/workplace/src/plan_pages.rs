@@ -35,6 +35,7 @@ pub fn router(svc: Arc<WorkplaceService>) -> Router {
         .route("/arbeit/mobil/plaene/{id}/{action}", post(plan_action))
         .route("/arbeit/mobil/tage", get(days_page))
         .route("/arbeit/mobil/tage/{action}", post(days_action))
+        .route("/arbeit/mobil/auswertung", get(report_page))
         .route("/kalender/{file}", get(feed))
         .with_state(svc)
 }
@@ -390,6 +391,10 @@ struct PlanPage {
     /// Cells as sent by a refused edit (shown again as entered).
     sent: HashMap<String, String>,
     names: HashMap<Uuid, String>,
+    /// The manager's report: each person's share, and its chart.
+    shares: Vec<crate::reports::PersonShare>,
+    share_chart: String,
+    max_percent: String,
 }
 
 impl PlanPage {
@@ -475,7 +480,38 @@ async fn render_plan(
 ) -> Result<PlanPage, AppError> {
     let v = svc.plan_view(actor, id).await?;
     let names = v.people.iter().cloned().collect();
+    let shares = if v.manages {
+        svc.plan_shares(actor, id).await?
+    } else {
+        Vec::new()
+    };
+    let max = svc
+        .agreement_on(v.plan.starts_on)
+        .await?
+        .row
+        .max_mobile_permille as f64
+        / 10.0;
+    let share_chart = if shares.is_empty() {
+        String::new()
+    } else {
+        crate::charts::bars(
+            &ctx.t("workplace-report-person-share"),
+            &shares
+                .iter()
+                .map(|s| {
+                    (
+                        format!("{} {}", s.name, s.month.format("%m/%Y")),
+                        Some(s.percent),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            Some(max),
+        )
+    };
     Ok(PlanPage {
+        shares,
+        share_chart,
+        max_percent: format!("{max:.0}"),
         ctx,
         me: actor.account.map(|a| a.0).unwrap_or_default(),
         v,
@@ -702,4 +738,83 @@ async fn feed(State(svc): Svc, Path(file): Path<String>) -> Result<Response, App
         HeaderValue::from_static("private, no-store"),
     );
     Ok(res)
+}
+
+// --- reports -------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "mobile_report.html")]
+struct ReportPage {
+    ctx: PageCtx,
+    a: crate::reports::Aggregates,
+    month: String,
+    share_chart: String,
+    ready_chart: String,
+}
+
+impl ReportPage {
+    fn figure<T: std::fmt::Display>(&self, v: &Option<T>) -> String {
+        match v {
+            Some(v) => v.to_string(),
+            None => self.ctx.t("workplace-withheld"),
+        }
+    }
+
+    fn percent(&self, v: &Option<f64>) -> String {
+        match v {
+            Some(v) => format!("{v:.1} %").replace('.', ","),
+            None => self.ctx.t("workplace-withheld"),
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct MonthQuery {
+    #[serde(default)]
+    monat: String,
+}
+
+/// `2027-01` → its first day.
+pub(crate) fn month_of(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d").ok()
+}
+
+async fn report_page(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    axum::extract::Query(q): axum::extract::Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    let month = month_of(&q.monat).unwrap_or_else(|| svc.today());
+    let a = svc.aggregates(&actor, month).await?;
+    let share_chart = crate::charts::bars(
+        &ctx.t("workplace-report-share"),
+        &a.units
+            .iter()
+            .map(|u| (u.name.clone(), u.mobile_percent))
+            .collect::<Vec<_>>(),
+        Some(a.max_percent),
+    );
+    let ready_chart = crate::charts::bars(
+        &ctx.t("workplace-report-ready"),
+        &a.units
+            .iter()
+            .map(|u| {
+                let pct = match (u.ready, u.staff) {
+                    (Some(r), Some(s)) if s > 0 => Some((r * 1000 / s) as f64 / 10.0),
+                    _ => None,
+                };
+                (u.name.clone(), pct)
+            })
+            .collect::<Vec<_>>(),
+        None,
+    );
+    Ok(ReportPage {
+        ctx,
+        month: a.month.format("%Y-%m").to_string(),
+        a,
+        share_chart,
+        ready_chart,
+    }
+    .into_response())
 }

@@ -1102,6 +1102,21 @@ impl WorkplaceStore {
         )
     }
 
+    // --- reports --------------------------------------------------------
+
+    /// Days per unit, person and presence in published plans of a period.
+    pub async fn presence_counts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(Uuid, Uuid, String, i64)>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT p.org_unit_id, c.account_id, c.presence, COUNT(*) FROM workplace_plan_cell c JOIN workplace_plan p ON p.id = c.plan_id
+             WHERE p.state = 'published' AND c.day >= $1 AND c.day <= $2
+             GROUP BY p.org_unit_id, c.account_id, c.presence",
+        ).bind(from).bind(to).fetch_all(pool).await?))
+    }
+
     // --- skills ---------------------------------------------------------
 
     /// Skills of people.

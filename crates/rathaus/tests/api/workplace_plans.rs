@@ -400,6 +400,9 @@ async fn an_edit_that_breaks_a_rule_is_refused_with_the_rule_named_and_nothing_s
     let page = app.get(&format!("/arbeit/mobil/plaene/{}", plan.id)).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("id=\"plan-grid\""));
+    // The manager's report: each person's share, a chart and its table.
+    assert!(page.body.contains("id=\"share-table\""));
+    assert!(page.body.contains("<svg role=\"img\""));
     let field = format!(
         "c_{}_{}",
         id(not_ready),
@@ -670,4 +673,91 @@ async fn plans_past_the_retention_are_deleted() {
     assert_eq!(svc.purge_old_plans().await.expect("purge"), 1);
     assert_eq!(app.count("workplace_plan").await, 0);
     assert_eq!(app.count("workplace_plan_cell").await, 0);
+}
+
+#[tokio::test]
+async fn the_staff_council_sees_aggregates_only_and_nothing_for_small_groups() {
+    let app = app().await;
+    let svc = &app.app.workplace;
+    let big = team(&app, 5, 4, 10).await;
+    let small = team(&app, 2, 1, 10).await;
+    let start = monday_after(svc.today());
+    for t in [&big, &small] {
+        let p = svc
+            .generate_plan(&t.manager, t.unit, start, 4)
+            .await
+            .expect("plan");
+        svc.publish_plan(&t.manager, p.id, p.revision)
+            .await
+            .expect("publish");
+    }
+    let council_email = format!(
+        "personalrat-{}@musterstadt.example",
+        Uuid::now_v7().simple()
+    );
+    let council = actor_of(
+        &app,
+        app.create_staff(&council_email, "0", &[Role::StaffCouncil])
+            .await,
+    )
+    .await;
+    let a = svc.aggregates(&council, start).await.expect("aggregates");
+    assert_eq!(a.min_group, 5);
+    let of = |u: OrgUnitId| a.units.iter().find(|x| x.unit == u.0).expect("unit");
+    let b = of(big.unit);
+    assert_eq!(b.staff, Some(6));
+    assert_eq!(b.enrolled, Some(4));
+    assert_eq!(b.ready, Some(4));
+    assert_eq!(b.planned, Some(6));
+    let share = b.mobile_percent.expect("share");
+    assert!(share > 0.0 && share <= 40.0, "{share}");
+    let s = of(small.unit);
+    assert_eq!(
+        (s.staff, s.enrolled, s.ready, s.planned, s.mobile_percent),
+        (None, None, None, None, None),
+        "a group of three shows no figure"
+    );
+    assert!(a.withheld >= 1);
+    // Nobody's name is in the figures; a clerk sees nothing.
+    let json = serde_json::to_string(&a).expect("json");
+    for (c, _) in &big.clerks {
+        assert!(!json.contains(&c.name));
+    }
+    assert!(matches!(
+        svc.aggregates(&big.clerks[0].0, start).await,
+        Err(WorkplaceError::Forbidden)
+    ));
+    // The page: a chart beside a table with the same figures.
+    app.login_staff(&council_email).await;
+    let page = app
+        .get(&format!(
+            "/arbeit/mobil/auswertung?monat={}",
+            start.format("%Y-%m")
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<svg role=\"img\""));
+    assert!(page.body.contains("id=\"share-table\""));
+    assert!(page.body.contains("zu wenige Personen"));
+    let api = app
+        .api(
+            Method::GET,
+            &format!(
+                "/api/v1/workplace/reports/aggregates?month={}",
+                start.format("%Y-%m")
+            ),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(api.status, 200);
+    let bad = app
+        .api(
+            Method::GET,
+            "/api/v1/workplace/reports/aggregates?month=Januar",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 400);
 }
