@@ -2,6 +2,7 @@
 //! citizens, seeded into an empty database by `rathaus serve --demo`.
 
 use crate::config::DATA_DIR_CONFIG;
+use chrono::Datelike;
 use identity::IdentityService;
 use identity::domain::AccountKind;
 use identity::service::NewAccount;
@@ -22,7 +23,7 @@ pub struct DemoLogin {
     pub area: &'static str,
 }
 
-const UNITS: [(&str, &str, &str); 16] = [
+const UNITS: [(&str, &str, &str); 17] = [
     ("10", "0", "Haupt- und Personalamt"),
     ("11", "10", "Personalamt"),
     ("13", "0", "Registratur und Archiv"),
@@ -31,6 +32,7 @@ const UNITS: [(&str, &str, &str); 16] = [
     ("33", "0", "Bürgeramt"),
     ("33.1", "33", "Meldewesen"),
     ("34", "0", "Standesamt"),
+    ("37", "0", "Feuerwehr"),
     ("50", "0", "Sozialamt"),
     ("51", "0", "Jugendamt"),
     ("53", "0", "Gesundheitsamt"),
@@ -44,7 +46,7 @@ const UNITS: [(&str, &str, &str); 16] = [
 /// The demo service catalogue (exchange format).
 pub const CATALOGUE: &str = include_str!("../../catalogue/demo/musterstadt.json");
 
-const STAFF: [(&str, &str, &str, &[Role], &str); 10] = [
+const STAFF: [(&str, &str, &str, &[Role], &str); 17] = [
     (
         "admin@musterstadt.example",
         "Alex Admin",
@@ -114,6 +116,55 @@ const STAFF: [(&str, &str, &str, &[Role], &str); 10] = [
         "20",
         &[Role::Treasury],
         "Stadtkasse (Zahlungen, Kontoauszüge)",
+    ),
+    (
+        "it@musterstadt.example",
+        "Ingrid IT",
+        "10",
+        &[Role::ItService],
+        "IT-Service (Geräte, VPN)",
+    ),
+    (
+        "leitung.meldewesen@musterstadt.example",
+        "Martin Meldewesen",
+        "33.1",
+        &[Role::Manager, Role::Clerk],
+        "Führungskraft Meldewesen (Anwesenheitsplanung)",
+    ),
+    (
+        "mobil@musterstadt.example",
+        "Mia Mobil",
+        "33.1",
+        &[Role::Clerk],
+        "Sachbearbeitung Meldewesen (beantragt mobiles Arbeiten)",
+    ),
+    (
+        "nora.neumann@musterstadt.example",
+        "Nora Neumann",
+        "33.1",
+        &[Role::Clerk],
+        "Sachbearbeitung Meldewesen",
+    ),
+    (
+        "omar.oezdemir@musterstadt.example",
+        "Omar Özdemir",
+        "33.1",
+        &[Role::Clerk],
+        "Sachbearbeitung Meldewesen",
+    ),
+    (
+        "paula.petersen@musterstadt.example",
+        "Paula Petersen",
+        "33.1",
+        &[Role::Clerk],
+        "Sachbearbeitung Meldewesen",
+    ),
+    (
+        "feuerwehr@musterstadt.example",
+        "Frank Feuerwehr",
+        "37",
+        &[Role::Clerk],
+        "Feuerwehr (nach der Dienstvereinbarung nur Dienstplanung mobil)",
     ),
 ];
 
@@ -347,5 +398,100 @@ pub async fn seed(svc: &IdentityService, data_dir: &Path) -> anyhow::Result<bool
             "# Written by `rathaus serve --demo`: the demo city lets staff log in\n# without a second factor so newcomers can look around at once.\n[identity]\nstaff_totp_required = false\n\n# A test IBAN (not a real account) so fees show bank details and a GiroCode.\n[fees]\niban = \"DE02120300000000202051\"\n",
         )?;
     }
+    Ok(true)
+}
+
+/// Mobile work in the demo: the service agreement with the fire brigade
+/// partly eligible, a location whose desks the Meldewesen team shares,
+/// its Monday consultation hours, skills, and devices in stock.
+pub async fn seed_workplace(
+    svc: &workplace::WorkplaceService,
+    identity: &IdentityService,
+) -> anyhow::Result<bool> {
+    let system = Actor::system("demo");
+    let units = identity.org_units(&system).await?;
+    let unit = |code: &str| units.iter().find(|u| u.code == code).map(|u| u.id);
+    let (Some(melde), Some(fire)) = (unit("33.1"), unit("37")) else {
+        return Ok(false);
+    };
+    if svc.agreements(&system).await?.len() > 1 {
+        return Ok(false);
+    }
+    let today = svc.today();
+    svc.set_agreement(
+        &system,
+        workplace::service::AgreementInput {
+            valid_from: today.with_day(1).unwrap_or(today),
+            max_mobile_percent: 40,
+            core_start: "09:00".into(),
+            core_end: "15:00".into(),
+            notice_days: 14,
+            training_months: 24,
+            exclusions: vec![workplace::service::Exclusion {
+                unit: fire,
+                eligibility: workplace::domain::Eligibility::Partial,
+                tasks: "Dienstplanung, Dokumentation".into(),
+            }],
+            visibility: workplace::domain::Visibility::Manager,
+            plan_retention_days: 365,
+            min_group: 5,
+        },
+    )
+    .await?;
+    let location = svc
+        .set_location(&system, None, "Rathaus, Marktplatz 1", 40)
+        .await?;
+    // The manager's own steps, done by the seeder holding the role.
+    let manager = Actor {
+        account: None,
+        name: "demo".into(),
+        kind: kernel::ActorKind::Staff,
+        grants: vec![kernel::RoleGrant {
+            role: Role::Manager,
+            org_unit: melde,
+            covers: vec![melde],
+        }],
+    };
+    svc.set_team(&manager, melde, Some(location.id), false)
+        .await?;
+    svc.add_slot(
+        &manager,
+        melde,
+        1,
+        "Sprechzeit 8–12 Uhr",
+        "Bürgerberatung",
+        1,
+    )
+    .await?;
+    svc.add_slot(
+        &manager,
+        melde,
+        4,
+        "Sprechzeit 14–18 Uhr",
+        "Bürgerberatung",
+        1,
+    )
+    .await?;
+    for email in [
+        "nora.neumann@musterstadt.example",
+        "omar.oezdemir@musterstadt.example",
+    ] {
+        if let Some(id) = identity.account_id_by_email(email).await? {
+            svc.set_skill(&manager, id, "Bürgerberatung", true).await?;
+        }
+    }
+    let it = &system;
+    let mut csv = String::from("Art;Modell;Seriennummer;Inventarnummer\n");
+    for i in 1..=5 {
+        csv.push_str(&format!(
+            "Notebook;Lenovo ThinkPad T14;PF-4{i:04};NB-{i:04}\n"
+        ));
+    }
+    for i in 1..=3 {
+        csv.push_str(&format!(
+            "Smartphone;Samsung Galaxy A55;R58-{i:04};HY-{i:04}\n"
+        ));
+    }
+    svc.import_devices(it, csv.as_bytes()).await?;
     Ok(true)
 }

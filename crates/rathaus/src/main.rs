@@ -782,6 +782,9 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     if forms > 0 {
         tracing::info!(forms, "demo forms published");
     }
+    if demo::seed_workplace(&app.workplace, &app.identity).await? {
+        tracing::info!("demo mobile work set up");
+    }
     if demo::seed_records(&app.records).await? {
         tracing::info!("demo file plan imported");
         let types = demo::seed_case_types(&app.cases, &app.catalogue, &app.identity).await?;

@@ -380,6 +380,9 @@ impl TestApp {
         rathaus::demo::seed_forms(&self.app.forms, &self.app.catalogue)
             .await
             .unwrap_or_else(|e| panic!("demo forms: {e:#}"));
+        rathaus::demo::seed_workplace(&self.app.workplace, &self.app.identity)
+            .await
+            .unwrap_or_else(|e| panic!("demo mobile work: {e:#}"));
         rathaus::demo::seed_records(&self.app.records)
             .await
             .unwrap_or_else(|e| panic!("demo file plan: {e:#}"));

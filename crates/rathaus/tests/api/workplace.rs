@@ -102,7 +102,8 @@ async fn an_application_is_decided_by_the_manager_and_revoked_with_the_agreement
 
     let e = svc.apply(&t.person, full_time()).await.expect("apply");
     assert_eq!(e.state, "applied");
-    assert_eq!(e.agreement_version, 1);
+    // The demo's agreement (version 2, after the built-in first one).
+    assert_eq!(e.agreement_version, 2);
     assert!(matches!(
         svc.apply(&t.person, full_time()).await,
         Err(WorkplaceError::Conflict(c)) if c == "workplace_applied_already"
@@ -467,9 +468,10 @@ async fn a_device_moves_through_issue_receipt_return_repair_and_retirement_with_
         vec!["issued", "acknowledged", "repair"],
         "the person's history names what concerned them"
     );
+    // The demo's five notebooks are in stock; this one is retired.
     let inventory = svc.inventory(&t.it).await.expect("inventory");
     assert_eq!(inventory.count("notebook", "retired"), 1);
-    assert_eq!(inventory.in_use("notebook"), 0);
+    assert_eq!(inventory.in_use("notebook"), 5);
 }
 
 #[tokio::test]
@@ -509,9 +511,11 @@ async fn a_csv_import_names_every_bad_line_and_imports_nothing_until_all_are_rig
         vec!["lines[3].art", "lines[4].modell", "lines[5].inventarnummer"],
         "{problem}"
     );
-    assert_eq!(app.count("workplace_device").await, 0);
+    // The demo's eight devices, nothing more.
+    let demo = 8;
+    assert_eq!(app.count("workplace_device").await, demo);
 
-    let good = "kind,model,serial,inventory_no\nnotebook,ThinkPad T14,S-1,NB-0001\nsmartphone,Galaxy A55,S-2,HY-0001\ntablet,iPad,S-3,TB-0001\n";
+    let good = "kind,model,serial,inventory_no\nnotebook,ThinkPad T14,S-1,NB-9001\nsmartphone,Galaxy A55,S-2,HY-9001\ntablet,iPad,S-3,TB-9001\n";
     let res = app
         .api_raw_session(
             Method::POST,
@@ -536,7 +540,7 @@ async fn a_csv_import_names_every_bad_line_and_imports_nothing_until_all_are_rig
         again.json()["invalid_params"].as_array().map(Vec::len),
         Some(6)
     );
-    assert_eq!(app.count("workplace_device").await, 3);
+    assert_eq!(app.count("workplace_device").await, demo + 3);
     let counts = app
         .api(Method::GET, "/api/v1/workplace/inventory", None, None)
         .await;
@@ -775,7 +779,7 @@ async fn hr_versions_the_agreement_and_an_excluded_unit_cannot_apply() {
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.body);
-    assert_eq!(res.json()["version"], 2);
+    assert_eq!(res.json()["version"], 3);
     assert_eq!(res.json()["max_mobile_permille"], 500);
     let page = app.get("/arbeit/mobil/vereinbarung").await;
     assert!(page.body.contains("id=\"save-agreement\""));
