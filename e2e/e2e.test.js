@@ -1253,6 +1253,120 @@ describe('rathaus end to end', () => {
   );
 
   test(
+    'mobile work (phone staff member, desktop manager, IT and staff council): apply, approve, equip, train, plan, publish, book a desk, aggregates',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('mobile-work', PHONE, true, async (mia) => {
+      // Mia applies for mobile work on her phone.
+      await staffFirstLogin(mia, 'mobil@musterstadt.example');
+      await goto(mia, '/arbeit/mobil');
+      await checkPage(mia);
+      await mia.fill('#weekly_hours', 'viel');
+      const refused = await submit(mia, '#apply');
+      assert.equal(refused.status(), 422, 'hours that are no number are refused');
+      assert.match(clean(await mia.textContent('#fehler')), /Wochenarbeitszeit/);
+      await checkPage(mia);
+      await mia.fill('#weekly_hours', '39');
+      await submit(mia, '#apply');
+      assert.match(clean(await mia.textContent('#enrolment-state')), /Beantragt/);
+      await checkPage(mia);
+
+      // Her manager approves on the desktop.
+      const martin = await newPage(DESKTOP, { label: 'mobile-work-manager', checkOverflow: false });
+      try {
+        await staffFirstLogin(martin, 'leitung.meldewesen@musterstadt.example');
+        await goto(martin, '/arbeit/mobil/team');
+        assert.match(clean(await martin.textContent('.rh-application')), /Mia Mobil/);
+        await checkPage(martin);
+        await submit(martin, '.rh-approve-enrolment');
+        assert.match(clean(await martin.textContent('#team-readiness')), /Mia Mobil/);
+        await checkPage(martin);
+
+        // IT issues a notebook and VPN access; a bad stock file is refused line by line.
+        const it = await newPage(DESKTOP, { label: 'mobile-work-it', checkOverflow: false });
+        try {
+          await staffFirstLogin(it, 'it@musterstadt.example');
+          await goto(it, '/arbeit/mobil/it');
+          assert.match(clean(await it.textContent('#counts')), /Notebook/);
+          await checkPage(it);
+          await it.setInputFiles('#file', {
+            name: 'bestand.csv',
+            mimeType: 'text/csv',
+            buffer: Buffer.from('Art;Modell;Seriennummer;Inventarnummer\nDrucker;X;S-1;D-1\n'),
+          });
+          const bad = await submit(it, '#import-devices');
+          assert.equal(bad.status(), 422);
+          assert.match(clean(await it.textContent('#import-errors')), /Notebook, Smartphone oder Tablet/);
+          await checkPage(it);
+          await it.fill('.rh-equip input[name^="inventory_no"]', 'NB-0001');
+          const issued = await submit(it, '.rh-issue');
+          assert.equal(issued.status(), 200, `issuing: ${await mainText(it)}`);
+          await submit(it, '.rh-grant-vpn');
+          assert.match(await mainText(it), /Empfang noch nicht bestätigt/);
+          await checkPage(it);
+          const { problems } = pageOptions.get(it);
+          assert.deepEqual(problems, [], formatProblems(problems));
+        } finally {
+          await it.context().close();
+        }
+
+        // Mia confirms receipt, signs, completes the trainings and the self-check.
+        await goto(mia, '/arbeit/mobil');
+        await submit(mia, '#acknowledge-NB-0001');
+        for (const item of ['agreement_signed', 'privacy_training', 'security_training', 'self_check']) {
+          await submit(mia, `#confirm-${item}`);
+        }
+        assert.match(clean(await mia.textContent('#ready-state')), /Bereit/);
+        await checkPage(mia);
+
+        // The manager generates a four-week plan and publishes it.
+        await goto(martin, '/arbeit/mobil/planung');
+        assert.match(new URL(martin.url()).pathname, /^\/arbeit\/mobil\/planung\/[0-9a-f-]{36}$/);
+        await checkPage(martin);
+        await submit(martin, '#generate');
+        assert.match(new URL(martin.url()).pathname, /^\/arbeit\/mobil\/plaene\//);
+        assert.equal(await martin.locator('#plan-grid tbody tr').count(), 5 + 1, 'the manager, four clerks and the on-site row');
+        assert.equal(await martin.locator('#failures').count(), 0, 'the plan holds every rule');
+        await checkPage(martin);
+        await submit(martin, '#publish');
+        assert.match(clean(await martin.textContent('#plan-state')), /Veröffentlicht/);
+        await checkPage(martin);
+        const { problems } = pageOptions.get(martin);
+        assert.deepEqual(problems, [], formatProblems(problems));
+      } finally {
+        await martin.context().close();
+      }
+
+      // Mia sees her days and books a desk for an office day.
+      await goto(mia, '/arbeit/mobil/tage');
+      assert.ok((await mia.locator('#my-days li').count()) >= 15, 'four weeks of days');
+      assert.ok((await mia.locator('#my-days li[data-presence="mobile"]').count()) > 0, 'some days mobile');
+      await checkPage(mia);
+      await submit(mia, '.rh-book');
+      assert.match(clean(await mia.textContent('#my-days')), /Schreibtisch gebucht/);
+      await checkPage(mia);
+      await navigate(mia, () => mia.click('#my-days a.kern-link'));
+      assert.equal(await mia.locator('#plan-grid tbody tr').count(), 1, 'she sees her own row');
+      await checkPage(mia);
+
+      // The staff council sees aggregates only.
+      const council = await newPage(DESKTOP, { label: 'mobile-work-council', checkOverflow: false });
+      try {
+        await staffFirstLogin(council, 'personalrat@musterstadt.example');
+        await goto(council, '/arbeit/mobil/auswertung');
+        assert.equal(await council.locator('.rh-chart svg[role="img"]').count(), 2);
+        assert.match(clean(await council.textContent('#enrolment-table')), /Meldewesen/);
+        assert.match(clean(await council.textContent('#enrolment-table')), /zu wenige Personen/);
+        assert.doesNotMatch(clean(await council.textContent('main')), /Mia Mobil/);
+        await checkPage(council);
+        const { problems } = pageOptions.get(council);
+        assert.deepEqual(problems, [], formatProblems(problems));
+      } finally {
+        await council.context().close();
+      }
+    }),
+  );
+
+  test(
     'error page (404) and language switch',
     { timeout: TEST_TIMEOUT_MS },
     journey('error-and-language', DESKTOP, false, async (page) => {

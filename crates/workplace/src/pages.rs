@@ -866,6 +866,17 @@ async fn import(
     }
 }
 
+/// The worklist's fields are named per person (`inventory_no-{id}`):
+/// read them under their plain names.
+fn per_person(mut form: HashMap<String, String>, person: Uuid) -> HashMap<String, String> {
+    for name in ["inventory_no", "starts_on", "ends_on"] {
+        if let Some(v) = form.remove(&format!("{name}-{person}")) {
+            form.insert(name.to_owned(), v);
+        }
+    }
+    form
+}
+
 /// IT issues a device, named by its inventory number, to a person of the
 /// worklist.
 async fn issue_by_number(
@@ -875,6 +886,7 @@ async fn issue_by_number(
     web::CsrfForm(form): Form,
 ) -> Result<Response, AppError> {
     let person = uuid(&value(&form, "account_id"))?;
+    let form = per_person(form, person);
     let number = value(&form, "inventory_no");
     let result = match svc.device_by_number(&actor, number.trim()).await? {
         Some(d) => svc
@@ -909,6 +921,7 @@ async fn grant_vpn(
 ) -> Result<Response, AppError> {
     let person = uuid(&value(&form, "account_id"))?;
     let mut errors = FieldErrors::new();
+    let form = per_person(form, person);
     let starts = date_field(&form, "starts_on", &mut errors);
     let ends = date_field(&form, "ends_on", &mut errors);
     let result = if errors.is_empty() {

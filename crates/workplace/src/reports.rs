@@ -71,8 +71,11 @@ impl WorkplaceService {
         actor: &Actor,
         month: NaiveDate,
     ) -> Result<Aggregates, WorkplaceError> {
-        let covered = actor.units_with(&[Role::Hr, Role::StaffCouncil]);
-        if (covered.is_empty() && !actor.is_system()) || !actor.has_scope("workplace:read") {
+        // The staff council represents all staff and sees every unit's
+        // aggregates; HR sees the units its role covers.
+        let everything = actor.has_role_anywhere(Role::StaffCouncil);
+        let covered = actor.units_with(&[Role::Hr]);
+        if (covered.is_empty() && !everything) || !actor.has_scope("workplace:read") {
             return Err(WorkplaceError::Forbidden);
         }
         let month = month.with_day(1).unwrap_or(month);
@@ -87,7 +90,7 @@ impl WorkplaceService {
             .unit_names()
             .await?
             .into_iter()
-            .filter(|(u, _)| actor.is_system() || covered.contains(u))
+            .filter(|(u, _)| everything || covered.contains(u))
             .collect();
         let ids: Vec<OrgUnitId> = units.iter().map(|(u, _)| *u).collect();
         let members = self

@@ -657,7 +657,10 @@ async fn staff_apply_managers_decide_and_it_equips_through_the_pages() {
     let wrong = app
         .post_form(
             "/arbeit/mobil/it/ausgabe",
-            &[("account_id", &person), ("inventory_no", "GIBT-ES-NICHT")],
+            &[
+                ("account_id", &person),
+                (&format!("inventory_no-{person}"), "GIBT-ES-NICHT"),
+            ],
         )
         .await;
     assert_eq!(wrong.status, 422);
@@ -669,14 +672,21 @@ async fn staff_apply_managers_decide_and_it_equips_through_the_pages() {
     let issued = app
         .post_form(
             "/arbeit/mobil/it/ausgabe",
-            &[("account_id", &person), ("inventory_no", &number)],
+            &[
+                ("account_id", &person),
+                (&format!("inventory_no-{person}"), &number),
+            ],
         )
         .await;
     assert_eq!(issued.status, 303, "{}", issued.body);
     let vpn = app
         .post_form(
             "/arbeit/mobil/it/vpn",
-            &[("account_id", &person), ("starts_on", ""), ("ends_on", "")],
+            &[
+                ("account_id", &person),
+                (&format!("starts_on-{person}"), ""),
+                (&format!("ends_on-{person}"), ""),
+            ],
         )
         .await;
     assert_eq!(vpn.status, 303, "{}", vpn.body);
