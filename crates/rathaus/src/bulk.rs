@@ -23,12 +23,12 @@ use uuid::Uuid;
 /// Cases per transaction.
 const BATCH: usize = 2_000;
 
-const GIVEN: &[&str] = &[
+pub(crate) const GIVEN: &[&str] = &[
     "Anna", "Ben", "Can", "Dilara", "Elias", "Fatma", "Gregor", "Hannah", "Ilse", "Jonas",
     "Katrin", "Lukas", "Mira", "Noah", "Olga", "Paul", "Rana", "Sven", "Tamara", "Uwe", "Vera",
     "Yusuf",
 ];
-const FAMILY: &[&str] = &[
+pub(crate) const FAMILY: &[&str] = &[
     "Müller",
     "Schmidt",
     "Schneider",

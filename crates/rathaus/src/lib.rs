@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod bulk;
+pub mod bulk_staff;
 pub mod config;
 pub mod demo;
 pub mod export;

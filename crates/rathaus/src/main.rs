@@ -41,6 +41,21 @@ enum DocumentsCommand {
 }
 
 #[derive(Subcommand)]
+enum WorkplaceCommand {
+    /// Generates and publishes a presence plan for every generated team
+    /// (benchmark W9), then checks each again; fails when one breaks a
+    /// hard rule.
+    PlanAll {
+        /// First day (a Monday).
+        #[arg(long)]
+        start: chrono::NaiveDate,
+        /// Weeks.
+        #[arg(long, default_value_t = 4)]
+        weeks: u32,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Serve HTTP.
     Serve {
@@ -83,9 +98,19 @@ enum Command {
         /// rebuilt afterwards.
         #[arg(long, default_value_t = 0)]
         cases: usize,
+        /// Also generate this many staff in teams of ten for mobile work
+        /// (benchmark W9: 15000, i.e. 1 500 teams), enrolled, equipped,
+        /// with consultation hours and rotation cohorts.
+        #[arg(long, default_value_t = 0)]
+        mobile_staff: usize,
         /// Seed of the generator (the same seed makes the same data).
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+    },
+    /// Mobile work.
+    Workplace {
+        #[command(subcommand)]
+        command: WorkplaceCommand,
     },
     /// The full-text index of the E-Akte's documents.
     Documents {
@@ -410,8 +435,21 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
             println!("Migrations applied ({:?}).", db.backend());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { cases, seed } => {
+        Command::Demo {
+            cases,
+            mobile_staff,
+            seed,
+        } => {
             seed_demo(&settings).await?;
+            if mobile_staff > 0 {
+                let app = Application::build(settings.clone(), Arc::new(SystemClock)).await?;
+                let started = std::time::Instant::now();
+                let (made, teams) = rathaus::bulk_staff::generate(&app, mobile_staff, seed).await?;
+                println!(
+                    "Generated {made} staff in {teams} teams in {:.1} s.",
+                    started.elapsed().as_secs_f64()
+                );
+            }
             if cases > 0 {
                 let app = Application::build(settings.clone(), Arc::new(SystemClock)).await?;
                 let started = std::time::Instant::now();
@@ -430,6 +468,23 @@ async fn run(cli: Cli, settings: Settings, overrides: Overrides) -> anyhow::Resu
                 settings.data_dir.display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Workplace {
+            command: WorkplaceCommand::PlanAll { start, weeks },
+        } => {
+            let app = Application::build(settings, Arc::new(SystemClock)).await?;
+            let started = std::time::Instant::now();
+            let (teams, people, broken) = rathaus::bulk_staff::plan_all(&app, start, weeks).await?;
+            let elapsed = started.elapsed().as_secs_f64();
+            println!(
+                "Planned and published {weeks} weeks for {people} people in {teams} teams in {elapsed:.2} s; plans breaking a hard rule: {broken}."
+            );
+            app.log.flush().await?;
+            Ok(if broken == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Documents {
             command: DocumentsCommand::Reindex,

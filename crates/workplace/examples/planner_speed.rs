@@ -52,6 +52,7 @@ fn main() {
                 } else {
                     Vec::new()
                 },
+                outside: Vec::new(),
             })
             .collect();
         let instance = Instance {

@@ -11,7 +11,7 @@
 //! A plan's monthly mobile share is held within the plan's own days; as
 //! plans of a team never overlap, the share of every whole month holds.
 
-use crate::domain::{EnrolmentState, Visibility, parse_weekdays, weekdays_text};
+use crate::domain::{Visibility, parse_weekdays, weekdays_text};
 use crate::planner::{self, Instance, Person, Plan, Presence, Rule, Slot};
 use crate::service::{WorkplaceError, WorkplaceService, invalid};
 use crate::store::{CellRow, LocationRow, PersonRow, PlanRow, RequestRow, SlotRow, TeamRow};
@@ -174,6 +174,52 @@ fn weekday_of(n: u8) -> Option<Weekday> {
         7 => Some(Weekday::Sun),
         _ => None,
     }
+}
+
+/// A person's months outside the period `days`: the month's other
+/// working days (by their work pattern, net of absence) and how many of
+/// them other plans have them mobile.
+fn outside_of(
+    days: &[NaiveDate],
+    work_days: &[u8],
+    per_day: u32,
+    absences: &[(Uuid, NaiveDate, String)],
+    other_cells: &[CellRow],
+    person: Uuid,
+) -> Vec<planner::MonthOutside> {
+    let mut months: Vec<NaiveDate> = days.iter().filter_map(|d| d.with_day(1)).collect();
+    months.dedup();
+    months
+        .into_iter()
+        .map(|month| {
+            let (mut worked, mut mobile) = (0_u32, 0_u32);
+            let mut d = month;
+            while d.month() == month.month() {
+                let works = work_days
+                    .contains(&u8::try_from(d.weekday().number_from_monday()).unwrap_or(0))
+                    && !matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+                let absent = absences.iter().any(|(p, day, _)| *p == person && *day == d);
+                if works && !absent && !days.contains(&d) {
+                    worked += per_day;
+                    if other_cells
+                        .iter()
+                        .any(|c| c.account_id == person && c.day == d && c.presence == "mobile")
+                    {
+                        mobile += per_day;
+                    }
+                }
+                match d.succ_opt() {
+                    Some(n) => d = n,
+                    None => break,
+                }
+            }
+            planner::MonthOutside {
+                month,
+                worked,
+                mobile,
+            }
+        })
+        .collect()
 }
 
 /// A team's instance with what is needed to read its results.
@@ -574,14 +620,25 @@ impl WorkplaceService {
             None => None,
         };
         let mut people = Vec::with_capacity(members.len());
+        let facts_of = self.readiness_facts_of(&ids).await?;
+        // The whole months the period touches: absences and the days of
+        // other published plans there, for each month's share.
+        let month_start = first.with_day(1).unwrap_or(first);
+        let month_end = last
+            .with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(last);
+        let month_absences = self.store.absences(&ids, month_start, month_end).await?;
+        let other_cells: Vec<CellRow> = self
+            .store
+            .published_cells_of_many(&ids, month_start, month_end)
+            .await?
+            .into_iter()
+            .filter(|c| !days.contains(&c.day))
+            .collect();
         for (a, _) in &members {
-            let facts = self.readiness_facts(*a).await?;
-            let enrolment = self.store.enrolments_of(a.0).await?.into_iter().find(|e| {
-                matches!(
-                    EnrolmentState::parse(&e.state),
-                    Some(EnrolmentState::Approved | EnrolmentState::Revoked)
-                ) && e.decided_at.is_some()
-            });
+            let (facts, enrolment) = facts_of.get(&a.0).cloned().unwrap_or_default();
             let (weekly, work_days) = match &enrolment {
                 Some(e) => (
                     u32::try_from(e.weekly_minutes).unwrap_or(DEFAULT_WEEK),
@@ -626,6 +683,14 @@ impl WorkplaceService {
                 location: 0,
                 office_days: weekdays(wishes.map(|w| &w.office_days)),
                 mobile_days: weekdays(wishes.map(|w| &w.mobile_days)),
+                outside: outside_of(
+                    days,
+                    &work_days,
+                    per_day,
+                    &month_absences,
+                    &other_cells,
+                    a.0,
+                ),
             });
         }
         // The other teams at the location: their on-site people occupy
@@ -666,6 +731,7 @@ impl WorkplaceService {
                         location: 0,
                         office_days: Vec::new(),
                         mobile_days: Vec::new(),
+                        outside: Vec::new(),
                     });
                 }
                 vec![u32::try_from(l.desks).unwrap_or(0)]
@@ -833,6 +899,20 @@ impl WorkplaceService {
         start: NaiveDate,
         weeks: u32,
     ) -> Result<PlanRow, WorkplaceError> {
+        self.generate_plan_as(actor, unit, start, weeks, false)
+            .await
+    }
+
+    /// [`Self::generate_plan`], published at once when `publish` (the
+    /// checker has held every rule; the team is told by e-mail).
+    pub async fn generate_plan_as(
+        &self,
+        actor: &Actor,
+        unit: OrgUnitId,
+        start: NaiveDate,
+        weeks: u32,
+        publish: bool,
+    ) -> Result<PlanRow, WorkplaceError> {
         Self::require_manager(actor, unit)?;
         let mut errors = FieldErrors::new();
         if !(1..=13).contains(&weeks) {
@@ -874,14 +954,19 @@ impl WorkplaceService {
             org_unit_id: unit.0,
             starts_on: start,
             ends_on: last,
-            state: "draft".into(),
+            state: if publish { "published" } else { "draft" }.into(),
             revision: 1,
             created_by: actor.name.clone(),
-            published_at: None,
+            published_at: publish.then_some(now),
             created_at: now,
             updated_at: now,
         };
         let cells = Self::cells_of(&built, row.id, &proposal.plan);
+        let addresses = if publish {
+            self.addresses(&built).await?
+        } else {
+            Vec::new()
+        };
         let mut tx = self.store.db().begin().await?;
         for old in &overlapping {
             self.store.delete_plan(&mut tx, old.id).await?;
@@ -889,6 +974,9 @@ impl WorkplaceService {
         self.store.insert_plan(&mut tx, &row, &cells).await?;
         self.audit(&mut tx, actor, "plan.generated", vec![row.id.to_string()])
             .await?;
+        if publish {
+            self.announce(&mut tx, actor, &row, &addresses).await?;
+        }
         tx.commit().await?;
         Ok(row)
     }
@@ -1101,10 +1189,7 @@ impl WorkplaceService {
             ));
         }
         let (built, _) = self.apply_changes(&plan, &[]).await?;
-        let mut addresses = Vec::new();
-        for (a, _) in &built.members {
-            addresses.push(self.account(*a).await?.email);
-        }
+        let addresses = self.addresses(&built).await?;
         let now = self.clock.now();
         plan.state = "published".into();
         plan.revision += 1;
@@ -1116,20 +1201,40 @@ impl WorkplaceService {
                 "workplace_changed_meanwhile".into(),
             ));
         }
+        self.announce(&mut tx, actor, &plan, &addresses).await?;
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    /// The team's e-mail addresses (read before a transaction begins).
+    async fn addresses(&self, built: &Built) -> Result<Vec<String>, WorkplaceError> {
+        let mut addresses = Vec::with_capacity(built.members.len());
+        for (a, _) in &built.members {
+            addresses.push(self.account(*a).await?.email);
+        }
+        Ok(addresses)
+    }
+
+    /// Tells the team a plan is published, and records it.
+    async fn announce(
+        &self,
+        tx: &mut storage::Tx,
+        actor: &Actor,
+        plan: &PlanRow,
+        addresses: &[String],
+    ) -> Result<(), WorkplaceError> {
         let text = format!(
             "{} hat den Anwesenheitsplan vom {} bis {} veröffentlicht. Ihre Tage und die Schreibtischbuchung finden Sie unter „Mobiles Arbeiten“.",
             actor.name,
             plan.starts_on.format("%d.%m.%Y"),
             plan.ends_on.format("%d.%m.%Y")
         );
-        for to in &addresses {
-            self.mail_in(&mut tx, to, "Anwesenheitsplan veröffentlicht", &text)
+        for to in addresses {
+            self.mail_in(tx, to, "Anwesenheitsplan veröffentlicht", &text)
                 .await?;
         }
-        self.audit(&mut tx, actor, "plan.published", vec![id.to_string()])
-            .await?;
-        tx.commit().await?;
-        Ok(plan)
+        self.audit(tx, actor, "plan.published", vec![plan.id.to_string()])
+            .await
     }
 
     /// The person's days in published plans from today for `days` days,

@@ -879,6 +879,33 @@ impl WorkplaceStore {
         ).bind(person).bind(from).bind(to).fetch_all(pool).await?))
     }
 
+    /// Cells of many people in published plans in a period.
+    pub async fn published_cells_of_many(
+        &self,
+        people: &[Uuid],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CellRow>, DbError> {
+        let mut out = Vec::new();
+        for chunk in people.chunks(500) {
+            let n = chunk.len();
+            let sql = format!(
+                "SELECT c.plan_id, c.account_id, c.day, c.presence FROM workplace_plan_cell c JOIN workplace_plan p ON p.id = c.plan_id
+                 WHERE p.state = 'published' AND c.account_id IN ({}) AND c.day >= ${} AND c.day <= ${}",
+                placeholders(n),
+                n + 1,
+                n + 2
+            );
+            let rows: Vec<CellRow> = on_db!(&self.db, pool => {
+                let mut q = sqlx::query_as::<_, CellRow>(sqlx::AssertSqlSafe(sql.clone()));
+                for v in chunk { q = q.bind(v); }
+                q.bind(from).bind(to).fetch_all(pool).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// On-site people per day in the published plans of other units
     /// (sharing a location) in a period: (day, count).
     pub async fn on_site_elsewhere(
@@ -888,12 +915,21 @@ impl WorkplaceStore {
         to: NaiveDate,
     ) -> Result<Vec<(NaiveDate, i64)>, DbError> {
         let mut out: Vec<(NaiveDate, i64)> = Vec::new();
-        for unit in units {
-            let rows: Vec<(NaiveDate, i64)> = on_db!(&self.db, pool => sqlx::query_as(
+        for chunk in units.chunks(500) {
+            let n = chunk.len();
+            let sql = format!(
                 "SELECT c.day, COUNT(*) FROM workplace_plan_cell c JOIN workplace_plan p ON p.id = c.plan_id
-                 WHERE p.org_unit_id = $1 AND p.state = 'published' AND c.presence = 'on_site' AND c.day >= $2 AND c.day <= $3
+                 WHERE p.org_unit_id IN ({}) AND p.state = 'published' AND c.presence = 'on_site' AND c.day >= ${} AND c.day <= ${}
                  GROUP BY c.day",
-            ).bind(unit).bind(from).bind(to).fetch_all(pool).await?);
+                placeholders(n),
+                n + 1,
+                n + 2
+            );
+            let rows: Vec<(NaiveDate, i64)> = on_db!(&self.db, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for v in chunk { q = q.bind(v); }
+                q.bind(from).bind(to).fetch_all(pool).await?
+            });
             out.extend(rows);
         }
         Ok(out)
@@ -912,8 +948,15 @@ impl WorkplaceStore {
         ).bind(p.id).bind(p.org_unit_id).bind(p.starts_on).bind(p.ends_on).bind(&p.state).bind(p.revision)
         .bind(&p.created_by).bind(p.published_at).bind(p.created_at).bind(p.updated_at)
         .execute(conn).await?.rows_affected());
-        for c in cells {
-            self.put_cell(tx, c).await?;
+        // Many rows per statement (a 4-week plan of a team: some 200).
+        for chunk in cells.chunks(200) {
+            on_tx!(tx, conn => {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO workplace_plan_cell (plan_id, account_id, day, presence) ");
+                q.push_values(chunk, |mut b, c| {
+                    b.push_bind(c.plan_id).push_bind(c.account_id).push_bind(c.day).push_bind(&c.presence);
+                });
+                q.build().execute(&mut *conn).await?.rows_affected()
+            });
         }
         Ok(())
     }
@@ -1163,6 +1206,53 @@ impl WorkplaceStore {
             .bind(account).bind(skill).execute(conn).await?.rows_affected());
         Ok(())
     }
+}
+
+/// `async fn $name(&self, people: &[Uuid]) -> Vec<$row>`: the rows of
+/// many people in chunks of 500 ids (one query per chunk, not per person).
+macro_rules! of_many {
+    ($(#[$m:meta])* $name:ident, $row:ty, $cols:expr, $table:literal, $key:literal, $order:literal) => {
+        $(#[$m])*
+        pub async fn $name(&self, people: &[Uuid]) -> Result<Vec<$row>, DbError> {
+            let mut out = Vec::new();
+            for chunk in people.chunks(500) {
+                let sql = format!(
+                    "SELECT {} FROM {} WHERE {} IN ({}) ORDER BY {}",
+                    $cols,
+                    $table,
+                    $key,
+                    placeholders(chunk.len()),
+                    $order
+                );
+                let rows: Vec<$row> = on_db!(&self.db, pool => {
+                    let mut q = sqlx::query_as::<_, $row>(sqlx::AssertSqlSafe(sql.clone()));
+                    for v in chunk { q = q.bind(v); }
+                    q.fetch_all(pool).await?
+                });
+                out.extend(rows);
+            }
+            Ok(out)
+        }
+    };
+}
+
+impl WorkplaceStore {
+    of_many!(
+        /// Enrolments of many people, newest first.
+        enrolments_of_many, EnrolmentRow, ENROLMENT_COLS, "workplace_enrolment", "account_id", "created_at DESC"
+    );
+    of_many!(
+        /// Devices held by many people.
+        devices_of_many, DeviceRow, DEVICE_COLS, "workplace_device", "holder_id", "inventory_no"
+    );
+    of_many!(
+        /// VPN grants of many people.
+        vpn_grants_of_many, VpnGrantRow, VPN_COLS, "workplace_vpn_grant", "account_id", "starts_on DESC"
+    );
+    of_many!(
+        /// Confirmed items of many people.
+        confirmations_of_many, ConfirmationRow, "account_id, item, confirmed_on, valid_until, confirmed_by", "workplace_readiness", "account_id", "item"
+    );
 }
 
 /// `$1, $2, …, $n`.

@@ -761,3 +761,32 @@ async fn the_staff_council_sees_aggregates_only_and_nothing_for_small_groups() {
         .await;
     assert_eq!(bad.status, 400);
 }
+
+#[tokio::test]
+async fn generated_staff_get_rotation_plans_that_hold_every_rule() {
+    let app = app().await;
+    // Four teams of ten (the W9 generator at a small scale): rotation
+    // cohorts, shared desks, consultation hours, a month boundary.
+    let (staff, teams) = rathaus::bulk_staff::generate(&app.app, 40, 7)
+        .await
+        .expect("generate");
+    assert_eq!((staff, teams), (40, 4));
+    let start = monday_after(app.app.workplace.today());
+    let (planned_teams, people, broken) = rathaus::bulk_staff::plan_all(&app.app, start, 4)
+        .await
+        .expect("plan all");
+    assert_eq!((planned_teams, people, broken), (4, 40, 0));
+    // Rotation: the two cohorts of a team never share an office day.
+    let rows: Vec<(Uuid, NaiveDate, Option<i64>)> = storage::on_db!(&app.app.db, pool => sqlx::query_as(
+        "SELECT a.org_unit_id, c.day, w.cohort FROM workplace_plan_cell c JOIN identity_account a ON a.id = c.account_id
+         JOIN workplace_person w ON w.account_id = c.account_id WHERE c.presence = 'on_site'",
+    ).fetch_all(pool).await).expect("cells");
+    let mut seen: std::collections::HashMap<(Uuid, NaiveDate), i64> =
+        std::collections::HashMap::new();
+    for (unit, day, cohort) in rows {
+        if let Some(c) = cohort {
+            let first = *seen.entry((unit, day)).or_insert(c);
+            assert_eq!(first, c, "two cohorts on site on {day}");
+        }
+    }
+}

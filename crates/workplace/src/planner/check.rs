@@ -45,6 +45,8 @@ pub fn check(instance: &Instance, plan: &Plan) -> Vec<Rule> {
             }
         }
         for (month, (mobile, worked)) in months {
+            let (out_worked, out_mobile) = person.outside_of(month);
+            let (mobile, worked) = (mobile + out_mobile, worked + out_worked);
             if mobile * 1000 > u64::from(instance.max_mobile_permille) * worked {
                 broken.push(Rule::MobileShare { person: p, month });
             }

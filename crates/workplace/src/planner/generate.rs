@@ -18,8 +18,13 @@ use std::collections::BTreeMap;
 const SLACK: f64 = 1_000_000.0;
 /// A wish not met (office day mobile, mobile day on site).
 const WISH: f64 = 10.0;
-/// A day of mobile allowance not used (per day, so everyone gets some).
+/// A day below the person's pro-rata share of the month's allowance (so
+/// everyone gets some, evenly).
 const UNUSED: f64 = 1.0;
+/// A mobile day at all: a slight preference not to go beyond the pro-rata
+/// share unless a wish or a rule asks for it (the rest of the month keeps
+/// its part of the allowance).
+const BEYOND: f64 = 0.01;
 /// Longest a solve may take, in seconds (the best plan found so far is
 /// taken; slacks are checked either way).
 const TIME_LIMIT: f64 = 2.0;
@@ -125,18 +130,31 @@ pub fn generate(instance: &Instance) -> Result<Proposal, String> {
             // allowance down to one keeps the rule exact and the LP
             // relaxation integral for equal days (a fractional allowance
             // made the branch and bound explode).
-            let exact = worked * f64::from(instance.max_mobile_permille) / 1000.0;
+            // The whole month counts: the minutes worked and planned
+            // mobile outside the period too.
+            let (out_worked, out_mobile) = person.outside_of(month);
+            let exact = (worked + out_worked as f64) * f64::from(instance.max_mobile_permille)
+                / 1000.0
+                - out_mobile as f64;
             let step = f64::from(step.max(1));
-            let allowed = (exact / step).floor() * step;
+            let allowed = ((exact / step).floor() * step).min(worked);
             let s = slack(
                 &mut vars,
                 &mut objective,
                 Rule::MobileShare { person: p, month },
             );
             constraints.push(constraint!(mobile.clone() <= allowed + s));
-            // Unused allowance, spread: on site minutes beyond the minimum.
+            // Unused allowance, spread: the share of this period's days,
+            // rounded down like the allowance.
             let per_day = worked / free_days.max(1.0);
-            objective += UNUSED * (allowed - mobile) * (1.0 / per_day.max(1.0));
+            let pro_rata =
+                ((worked * f64::from(instance.max_mobile_permille) / 1000.0 / step).floor() * step)
+                    .min(allowed)
+                    .max(0.0);
+            let short = vars.add(variable().min(0.0));
+            constraints.push(constraint!(short + mobile.clone() >= pro_rata));
+            objective += UNUSED * short * (1.0 / per_day.max(1.0));
+            objective += BEYOND * mobile * (1.0 / per_day.max(1.0));
         }
     }
 

@@ -57,6 +57,35 @@ pub struct Person {
     pub office_days: Vec<Weekday>,
     /// Weekdays they want to work mobile.
     pub mobile_days: Vec<Weekday>,
+    /// Per month the period touches: minutes worked and minutes mobile on
+    /// the month's days outside the period (other plans, days not yet
+    /// planned), so the share holds for the whole month.
+    #[serde(default)]
+    pub outside: Vec<MonthOutside>,
+}
+
+/// A person's month outside the planned period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthOutside {
+    /// First day of the month.
+    pub month: NaiveDate,
+    /// Contractual minutes on the month's other working days, net of
+    /// absence.
+    pub worked: u32,
+    /// Of those, minutes already planned mobile.
+    pub mobile: u32,
+}
+
+impl Person {
+    /// The outside figures of `month` (zero when none).
+    pub fn outside_of(&self, month: NaiveDate) -> (u64, u64) {
+        self.outside
+            .iter()
+            .filter(|o| o.month == month)
+            .fold((0, 0), |(w, m), o| {
+                (w + u64::from(o.worked), m + u64::from(o.mobile))
+            })
+    }
 }
 
 /// A consultation-hours slot of a unit on one day.

@@ -26,6 +26,7 @@ fn person(days: usize, skills: &[&str]) -> Person {
         location: 0,
         office_days: Vec::new(),
         mobile_days: Vec::new(),
+        outside: Vec::new(),
     }
 }
 
