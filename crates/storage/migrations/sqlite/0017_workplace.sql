@@ -68,6 +68,9 @@ CREATE TABLE workplace_enrolment (
 );
 CREATE UNIQUE INDEX workplace_enrolment_open ON workplace_enrolment (account_id) WHERE state IN ('applied', 'approved');
 CREATE INDEX workplace_enrolment_unit ON workplace_enrolment (org_unit_id, state);
+CREATE INDEX workplace_enrolment_account ON workplace_enrolment (account_id);
+-- Teams are read by home unit (a planner instance per team).
+CREATE INDEX identity_account_unit ON identity_account (org_unit_id);
 
 -- Readiness items confirmed by someone; device and VPN access are read
 -- from the inventory and the grants instead.
