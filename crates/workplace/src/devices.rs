@@ -906,37 +906,6 @@ impl WorkplaceService {
         }
         Ok(out)
     }
-
-    /// Staff whom a device can be issued to, matched by name or e-mail
-    /// (IT's picker), at most 20.
-    pub async fn find_staff(
-        &self,
-        actor: &Actor,
-        q: &str,
-    ) -> Result<Vec<(AccountId, String, String)>, WorkplaceError> {
-        Self::require_it(actor, false)?;
-        let q = q.trim().to_lowercase();
-        if q.chars().count() < 2 {
-            return Ok(Vec::new());
-        }
-        let units: Vec<kernel::OrgUnitId> = self.units().await?.into_iter().map(|u| u.id).collect();
-        let mut out = Vec::new();
-        for (id, name, _) in self
-            .identity
-            .members_of(&units)
-            .await
-            .map_err(crate::service::internal)?
-        {
-            if out.len() >= 20 {
-                break;
-            }
-            let account = self.account(id).await?;
-            if name.to_lowercase().contains(&q) || account.email.to_lowercase().contains(&q) {
-                out.push((id, name, account.email));
-            }
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]

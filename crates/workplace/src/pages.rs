@@ -61,16 +61,18 @@ pub fn router(svc: Arc<WorkplaceService>) -> Router {
         .merge(crate::plan_pages::router(svc))
 }
 
-fn uuid(s: &str) -> Result<Uuid, AppError> {
+pub(crate) fn uuid(s: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-fn value(form: &HashMap<String, String>, name: &str) -> String {
-    form.get(name).cloned().unwrap_or_default()
+pub(crate) fn value(form: &HashMap<String, String>, name: &str) -> String {
+    form.get(name)
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// A date field: empty → `None`; a bad date is an error on the field.
-fn date_field(
+pub(crate) fn date_field(
     form: &HashMap<String, String>,
     name: &str,
     errors: &mut FieldErrors,
@@ -900,17 +902,27 @@ async fn issue_by_number(
     };
     match result {
         Ok(()) => Ok(Redirect::to("/arbeit/mobil/it?ok=issued#ausstattung").into_response()),
-        Err(e) => {
-            let mut errors = split(e)?;
-            for err in &mut errors.0 {
-                err.field = format!("{}-{person}", err.field);
-            }
-            let mut page =
-                render_it(&svc, ctx, &actor, DeviceQuery::default(), form, errors).await?;
-            page.failed = Some(person);
-            Ok(web::unprocessable(page))
-        }
+        Err(e) => worklist_refused(&svc, ctx, &actor, form, person, e).await,
     }
+}
+
+/// A worklist form that was refused: the IT page again, the errors on the
+/// fields of that person's row.
+async fn worklist_refused(
+    svc: &WorkplaceService,
+    ctx: PageCtx,
+    actor: &Actor,
+    form: HashMap<String, String>,
+    person: Uuid,
+    e: WorkplaceError,
+) -> Result<Response, AppError> {
+    let mut errors = split(e)?;
+    for err in &mut errors.0 {
+        err.field = format!("{}-{person}", err.field);
+    }
+    let mut page = render_it(svc, ctx, actor, DeviceQuery::default(), form, errors).await?;
+    page.failed = Some(person);
+    Ok(web::unprocessable(page))
 }
 
 async fn grant_vpn(
@@ -940,16 +952,7 @@ async fn grant_vpn(
     };
     match result {
         Ok(()) => Ok(Redirect::to("/arbeit/mobil/it?ok=vpn#ausstattung").into_response()),
-        Err(e) => {
-            let mut errors = split(e)?;
-            for err in &mut errors.0 {
-                err.field = format!("{}-{person}", err.field);
-            }
-            let mut page =
-                render_it(&svc, ctx, &actor, DeviceQuery::default(), form, errors).await?;
-            page.failed = Some(person);
-            Ok(web::unprocessable(page))
-        }
+        Err(e) => worklist_refused(&svc, ctx, &actor, form, person, e).await,
     }
 }
 

@@ -40,24 +40,15 @@ pub fn router(svc: Arc<WorkplaceService>) -> Router {
         .with_state(svc)
 }
 
-fn uuid(s: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
-}
+use crate::pages::{uuid, value};
 
-fn value(form: &HashMap<String, String>, name: &str) -> String {
-    form.get(name)
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default()
-}
-
+/// A date the form must have.
 fn date(form: &HashMap<String, String>, name: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
-    match NaiveDate::parse_from_str(&value(form, name), "%Y-%m-%d") {
-        Ok(d) => Some(d),
-        Err(_) => {
-            errors.add(name, "date_invalid");
-            None
-        }
+    let d = crate::pages::date_field(form, name, errors);
+    if d.is_none() && errors.get(name).is_none() {
+        errors.add(name, "date_invalid");
     }
+    d
 }
 
 fn day_key(d: &NaiveDate) -> String {

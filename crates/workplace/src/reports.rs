@@ -113,18 +113,22 @@ impl WorkplaceService {
             .await?
             .into_iter()
             .collect();
+        let equipped: HashSet<Uuid> = holders
+            .iter()
+            .filter(|(_, k, ack)| *ack && (k == "notebook" || k == "tablet"))
+            .map(|(a, ..)| *a)
+            .collect();
+        let mut confirmed: HashMap<Uuid, usize> = HashMap::new();
+        for c in &confirmations {
+            if c.valid_until.is_none_or(|v| today <= v) {
+                *confirmed.entry(c.account_id).or_default() += 1;
+            }
+        }
+        let items = crate::domain::ConfirmedItem::ALL.len();
         let ready = |person: Uuid| -> bool {
-            holders
-                .iter()
-                .any(|(a, k, ack)| *a == person && *ack && (k == "notebook" || k == "tablet"))
+            equipped.contains(&person)
                 && vpn.contains(&person)
-                && crate::domain::ConfirmedItem::ALL.iter().all(|item| {
-                    confirmations.iter().any(|c| {
-                        c.account_id == person
-                            && c.item == item.as_str()
-                            && c.valid_until.is_none_or(|v| today <= v)
-                    })
-                })
+                && confirmed.get(&person).copied().unwrap_or(0) == items
         };
         let counts = self.store.presence_counts(month, end).await?;
         let mut out = Vec::new();
