@@ -9,6 +9,7 @@
 use crate::app::Application;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt, stream};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
@@ -227,32 +228,58 @@ pub async fn plan_all(
         "no generated teams: run `rathaus demo --mobile-staff 15000` first"
     );
     let svc = &app.workplace;
-    let mut people = 0;
-    let mut plans = Vec::with_capacity(teams.len());
-    let mut t_gen = std::time::Duration::ZERO;
-    for (unit, _) in &teams {
-        let manager = manager_of(*unit);
-        let t0 = Instant::now();
-        let plan = svc
-            .generate_plan_as(&manager, kernel::OrgUnitId(*unit), start, weeks, true)
-            .await
-            .map_err(|e| anyhow::anyhow!("team {unit}: {e:?}"))?;
-        t_gen += t0.elapsed();
-        plans.push((*unit, plan.id));
+    // Teams of one location depend on each other through its desks, so
+    // they are planned in turn; locations are independent, so as many as
+    // there are cores are planned at once (the solver runs on blocking
+    // threads, the database writes take turns).
+    let mut locations: Vec<Vec<Uuid>> = Vec::new();
+    let mut last = None;
+    for (unit, location) in &teams {
+        match locations.last_mut() {
+            Some(group) if last == Some(*location) => group.push(*unit),
+            _ => locations.push(vec![*unit]),
+        }
+        last = Some(*location);
     }
+    let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let t_gen = Instant::now();
+    let planned: Vec<Vec<(Uuid, Uuid)>> = stream::iter(locations)
+        .map(|units| async move {
+            let mut plans = Vec::with_capacity(units.len());
+            for unit in units {
+                let plan = svc
+                    .generate_plan_as(
+                        &manager_of(unit),
+                        kernel::OrgUnitId(unit),
+                        start,
+                        weeks,
+                        true,
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("team {unit}: {e:?}"))?;
+                plans.push((unit, plan.id));
+            }
+            anyhow::Ok(plans)
+        })
+        .buffer_unordered(parallel)
+        .try_collect()
+        .await?;
+    let t_gen = t_gen.elapsed();
     let checked = Instant::now();
     // The independent check of every saved plan, with what holds now.
-    let mut broken = 0;
-    for (unit, plan) in &plans {
-        let v = svc
-            .plan_view(&manager_of(*unit), *plan)
-            .await
-            .map_err(|e| anyhow::anyhow!("plan {plan}: {e:?}"))?;
-        people += v.people.len();
-        if !v.failures.is_empty() {
-            broken += 1;
-        }
-    }
+    let views: Vec<(usize, bool)> = stream::iter(planned.into_iter().flatten())
+        .map(|(unit, plan)| async move {
+            let v = svc
+                .plan_view(&manager_of(unit), plan)
+                .await
+                .map_err(|e| anyhow::anyhow!("plan {plan}: {e:?}"))?;
+            anyhow::Ok((v.people.len(), !v.failures.is_empty()))
+        })
+        .buffer_unordered(parallel)
+        .try_collect()
+        .await?;
+    let people = views.iter().map(|(n, _)| n).sum();
+    let broken = views.iter().filter(|(_, b)| *b).count();
     tracing::info!(
         plan_and_publish = t_gen.as_secs_f64(),
         check = checked.elapsed().as_secs_f64(),

@@ -106,6 +106,7 @@ pub fn router(svc: Arc<WorkplaceService>) -> OpenApiRouter {
         .routes(routes!(team_settings, set_team))
         .routes(routes!(set_location))
         .routes(routes!(add_slot))
+        .routes(routes!(remove_slot))
         .routes(routes!(set_skill))
         .routes(routes!(set_wishes))
         .routes(routes!(add_absence))
@@ -631,6 +632,21 @@ async fn add_slot(
             .await?,
         ),
     ))
+}
+
+/// Remove a consultation-hours slot (the team's manager); plans made
+/// before keep their cells, the next generation no longer covers it.
+#[utoipa::path(delete, path = "/api/v1/workplace/teams/{unit}/slots/{slot}", tag = "workplace",
+    params(("unit" = String, Path, description = "Org unit id"), ("slot" = String, Path, description = "Slot id")),
+    responses((status = 204), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
+async fn remove_slot(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path((u, slot)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    let slot = id(&slot)?;
+    svc.remove_slot(&actor, unit(&u)?, slot).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A skill to give or take.

@@ -506,13 +506,8 @@ async fn render_team(
         return Err(AppError::Forbidden);
     }
     let (open, approved) = svc.team_enrolments(actor).await?;
-    let mut with_readiness = Vec::with_capacity(approved.len());
-    for e in approved {
-        let r = svc
-            .readiness(actor, AccountId(e.enrolment.account_id))
-            .await?;
-        with_readiness.push((e, r));
-    }
+    let readiness = svc.team_readiness(actor, &approved).await?;
+    let with_readiness = approved.into_iter().zip(readiness).collect();
     Ok(TeamPage {
         ctx,
         open,

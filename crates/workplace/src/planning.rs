@@ -87,6 +87,10 @@ pub struct PlanView {
     pub failures: Vec<Failure>,
     /// The viewer may edit and publish.
     pub manages: bool,
+    /// How stable the team's weekly patterns are, in percent: of the same
+    /// weekdays in consecutive weeks a person works, the share with the
+    /// same presence. Only for the manager; none for a single week.
+    pub stability: Option<u32>,
 }
 
 /// A day's staffing.
@@ -1016,6 +1020,17 @@ impl WorkplaceService {
         } else {
             Vec::new()
         };
+        let team = planner::Plan {
+            cells: matrix
+                .cells
+                .iter()
+                .take(built.members.len())
+                .cloned()
+                .collect(),
+        };
+        let stability = planner::stability(&built.instance, &team)
+            .filter(|_| manages)
+            .map(|s| (s * 100.0).round() as u32);
         let mut coverage = Vec::new();
         for (d, _) in days.iter().enumerate() {
             let on_site = u32::try_from(
@@ -1087,6 +1102,7 @@ impl WorkplaceService {
             coverage: if all { coverage } else { Vec::new() },
             failures,
             manages,
+            stability,
         })
     }
 

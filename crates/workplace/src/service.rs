@@ -665,6 +665,17 @@ impl WorkplaceService {
             .collect();
         let mut open = Vec::new();
         let mut approved = Vec::new();
+        // Names of the units' members in one read; someone enrolled in a
+        // unit they have since left is looked up on their own.
+        let unit_ids: Vec<OrgUnitId> = units.iter().copied().map(OrgUnitId).collect();
+        let names: std::collections::HashMap<Uuid, String> = self
+            .identity
+            .members_of(&unit_ids)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(a, n, _)| (a.0, n))
+            .collect();
         for e in self
             .store
             .enrolments_in(&units, &["applied", "approved"])
@@ -673,7 +684,10 @@ impl WorkplaceService {
             if Some(AccountId(e.account_id)) == actor.account {
                 continue;
             }
-            let name = self.account(AccountId(e.account_id)).await?.display_name;
+            let name = match names.get(&e.account_id) {
+                Some(n) => n.clone(),
+                None => self.account(AccountId(e.account_id)).await?.display_name,
+            };
             let view = EnrolmentView { enrolment: e, name };
             if view.enrolment.state == "applied" {
                 open.push(view);
@@ -859,48 +873,37 @@ impl WorkplaceService {
         std::collections::HashMap<Uuid, (ReadinessFacts, Option<EnrolmentRow>)>,
         WorkplaceError,
     > {
-        let enrolments = self.store.enrolments_of_many(people).await?;
-        let devices = self.store.devices_of_many(people).await?;
-        let grants = self.store.vpn_grants_of_many(people).await?;
-        let confirmations = self.store.confirmations_of_many(people).await?;
-        let mut out = std::collections::HashMap::with_capacity(people.len());
-        for p in people {
-            let mine = enrolments.iter().filter(|e| e.account_id == *p);
-            let decided = mine
-                .clone()
-                .find(|e| {
-                    matches!(
-                        EnrolmentState::parse(&e.state),
-                        Some(EnrolmentState::Approved | EnrolmentState::Revoked)
-                    ) && e.decided_at.is_some()
-                })
-                .cloned();
-            let enrolled_until = mine
-                .clone()
-                .find_map(|e| match EnrolmentState::parse(&e.state) {
-                    Some(EnrolmentState::Approved) => Some(None),
-                    Some(EnrolmentState::Revoked) if e.decided_at.is_some() => Some(e.ends_on),
-                    _ => None,
-                });
-            let facts = ReadinessFacts {
-                enrolled_until,
-                confirmations: confirmations
-                    .iter()
-                    .filter(|c| c.account_id == *p)
-                    .cloned()
-                    .collect(),
-                device: devices
-                    .iter()
-                    .any(|d| d.holder_id == Some(*p) && counts_as_workstation(d)),
-                vpn: grants
-                    .iter()
-                    .filter(|g| g.account_id == *p)
-                    .map(|g| (g.starts_on, g.ends_on))
-                    .collect(),
-            };
-            out.insert(*p, (facts, decided));
+        let rows = self.people_rows(people).await?;
+        Ok(people.iter().map(|p| (*p, rows.facts(*p))).collect())
+    }
+
+    /// The enrolments, devices, VPN grants and confirmations of many
+    /// people: four queries, whatever their number.
+    async fn people_rows(&self, people: &[Uuid]) -> Result<PeopleRows, WorkplaceError> {
+        fn by_person<T>(
+            rows: Vec<T>,
+            key: impl Fn(&T) -> Option<Uuid>,
+        ) -> std::collections::HashMap<Uuid, Vec<T>> {
+            let mut out: std::collections::HashMap<Uuid, Vec<T>> = Default::default();
+            for r in rows {
+                if let Some(k) = key(&r) {
+                    out.entry(k).or_default().push(r);
+                }
+            }
+            out
         }
-        Ok(out)
+        Ok(PeopleRows {
+            enrolments: by_person(self.store.enrolments_of_many(people).await?, |e| {
+                Some(e.account_id)
+            }),
+            devices: by_person(self.store.devices_of_many(people).await?, |d| d.holder_id),
+            grants: by_person(self.store.vpn_grants_of_many(people).await?, |g| {
+                Some(g.account_id)
+            }),
+            confirmations: by_person(self.store.confirmations_of_many(people).await?, |c| {
+                Some(c.account_id)
+            }),
+        })
     }
 
     /// What decides a person's readiness.
@@ -908,12 +911,7 @@ impl WorkplaceService {
         &self,
         person: AccountId,
     ) -> Result<ReadinessFacts, WorkplaceError> {
-        Ok(self
-            .readiness_facts_of(&[person.0])
-            .await?
-            .remove(&person.0)
-            .map(|(facts, _)| facts)
-            .unwrap_or_default())
+        Ok(self.people_rows(&[person.0]).await?.facts(person.0).0)
     }
 
     /// A person's checklist as of today.
@@ -923,71 +921,30 @@ impl WorkplaceService {
         person: AccountId,
     ) -> Result<Readiness, WorkplaceError> {
         let account = self.require_sees_person(actor, person).await?;
-        let today = self.today();
-        let facts = self.readiness_facts(person).await?;
-        let enrolment = self
-            .store
-            .enrolments_of(person.0)
-            .await?
-            .into_iter()
-            .find(|e| {
-                e.state == "applied"
-                    || e.state == "approved"
-                    || e.state == "revoked" && e.ends_on.is_some_and(|d| d >= today)
-            });
-        let devices = self.store.devices_of(person.0).await?;
-        let grants = self.store.vpn_grants_of(person.0).await?;
-        let mut items = Vec::new();
-        for item in CHECKLIST {
-            let entry = match item {
-                "device" => {
-                    let d = devices.iter().find(|d| counts_as_workstation(d));
-                    ReadinessEntry {
-                        item: item.into(),
-                        done: d.is_some(),
-                        on: d.and_then(|d| d.acknowledged_at).map(|t| t.date_naive()),
-                        by: d.map(|d| format!("{} {}", d.model, d.inventory_no)),
-                        valid_until: None,
-                    }
-                }
-                "vpn" => {
-                    let g = grants
-                        .iter()
-                        .find(|g| g.starts_on <= today && g.ends_on.is_none_or(|e| today <= e));
-                    ReadinessEntry {
-                        item: item.into(),
-                        done: g.is_some(),
-                        on: g.map(|g| g.starts_on),
-                        by: g.map(|g| g.granted_by.clone()),
-                        valid_until: g.and_then(|g| g.ends_on),
-                    }
-                }
-                other => {
-                    let c = facts.confirmations.iter().find(|c| c.item == other);
-                    ReadinessEntry {
-                        item: item.into(),
-                        done: c.is_some_and(|c| c.valid_until.is_none_or(|v| today <= v)),
-                        on: c.map(|c| c.confirmed_on),
-                        by: c.map(|c| c.confirmed_by.clone()),
-                        valid_until: c.and_then(|c| c.valid_until),
-                    }
-                }
-            };
-            items.push(entry);
-        }
-        let missing = items
+        let rows = self.people_rows(&[person.0]).await?;
+        Ok(rows.readiness(person, account.display_name, self.today()))
+    }
+
+    /// The checklists of the approved members of the actor's teams, as of
+    /// today (the manager's team page), read together.
+    pub async fn team_readiness(
+        &self,
+        actor: &Actor,
+        approved: &[EnrolmentView],
+    ) -> Result<Vec<Readiness>, WorkplaceError> {
+        if approved
             .iter()
-            .filter(|i| !i.done)
-            .map(|i| i.item.clone())
-            .collect();
-        Ok(Readiness {
-            account_id: person,
-            name: account.display_name,
-            enrolment,
-            ready: facts.ready_on(today),
-            items,
-            missing,
-        })
+            .any(|e| !Self::manages(actor, OrgUnitId(e.enrolment.org_unit_id)))
+        {
+            return Err(WorkplaceError::Forbidden);
+        }
+        let ids: Vec<Uuid> = approved.iter().map(|e| e.enrolment.account_id).collect();
+        let rows = self.people_rows(&ids).await?;
+        let today = self.today();
+        Ok(approved
+            .iter()
+            .map(|e| rows.readiness(AccountId(e.enrolment.account_id), e.name.clone(), today))
+            .collect())
     }
 
     /// Confirms an item of the checklist for the day it was done: the
@@ -1066,6 +1023,118 @@ impl WorkplaceService {
     /// The weekday numbers of a `NaiveDate` (1 = Monday).
     pub fn iso_weekday(day: NaiveDate) -> u8 {
         u8::try_from(day.weekday().number_from_monday()).unwrap_or(1)
+    }
+}
+
+/// What readiness is decided from, per person.
+struct PeopleRows {
+    enrolments: std::collections::HashMap<Uuid, Vec<EnrolmentRow>>,
+    devices: std::collections::HashMap<Uuid, Vec<DeviceRow>>,
+    grants: std::collections::HashMap<Uuid, Vec<crate::store::VpnGrantRow>>,
+    confirmations: std::collections::HashMap<Uuid, Vec<ConfirmationRow>>,
+}
+
+impl PeopleRows {
+    fn of<T>(map: &std::collections::HashMap<Uuid, Vec<T>>, p: Uuid) -> &[T] {
+        map.get(&p).map_or(&[], Vec::as_slice)
+    }
+
+    /// The facts of `p`, and the enrolment that was decided last (the
+    /// planner reads the working time from it).
+    fn facts(&self, p: Uuid) -> (ReadinessFacts, Option<EnrolmentRow>) {
+        let mine = Self::of(&self.enrolments, p);
+        let decided = mine
+            .iter()
+            .find(|e| {
+                matches!(
+                    EnrolmentState::parse(&e.state),
+                    Some(EnrolmentState::Approved | EnrolmentState::Revoked)
+                ) && e.decided_at.is_some()
+            })
+            .cloned();
+        let enrolled_until = mine
+            .iter()
+            .find_map(|e| match EnrolmentState::parse(&e.state) {
+                Some(EnrolmentState::Approved) => Some(None),
+                Some(EnrolmentState::Revoked) if e.decided_at.is_some() => Some(e.ends_on),
+                _ => None,
+            });
+        let facts = ReadinessFacts {
+            enrolled_until,
+            confirmations: Self::of(&self.confirmations, p).to_vec(),
+            device: Self::of(&self.devices, p).iter().any(counts_as_workstation),
+            vpn: Self::of(&self.grants, p)
+                .iter()
+                .map(|g| (g.starts_on, g.ends_on))
+                .collect(),
+        };
+        (facts, decided)
+    }
+
+    /// The checklist of `person` as of `today`.
+    fn readiness(&self, person: AccountId, name: String, today: NaiveDate) -> Readiness {
+        let (facts, _) = self.facts(person.0);
+        let enrolment = Self::of(&self.enrolments, person.0)
+            .iter()
+            .find(|e| {
+                e.state == "applied"
+                    || e.state == "approved"
+                    || e.state == "revoked" && e.ends_on.is_some_and(|d| d >= today)
+            })
+            .cloned();
+        let devices = Self::of(&self.devices, person.0);
+        let grants = Self::of(&self.grants, person.0);
+        let mut items = Vec::new();
+        for item in CHECKLIST {
+            let entry = match item {
+                "device" => {
+                    let d = devices.iter().find(|d| counts_as_workstation(d));
+                    ReadinessEntry {
+                        item: item.into(),
+                        done: d.is_some(),
+                        on: d.and_then(|d| d.acknowledged_at).map(|t| t.date_naive()),
+                        by: d.map(|d| format!("{} {}", d.model, d.inventory_no)),
+                        valid_until: None,
+                    }
+                }
+                "vpn" => {
+                    let g = grants
+                        .iter()
+                        .find(|g| g.starts_on <= today && g.ends_on.is_none_or(|e| today <= e));
+                    ReadinessEntry {
+                        item: item.into(),
+                        done: g.is_some(),
+                        on: g.map(|g| g.starts_on),
+                        by: g.map(|g| g.granted_by.clone()),
+                        valid_until: g.and_then(|g| g.ends_on),
+                    }
+                }
+                other => {
+                    let c = facts.confirmations.iter().find(|c| c.item == other);
+                    ReadinessEntry {
+                        item: item.into(),
+                        done: c.is_some_and(|c| c.valid_until.is_none_or(|v| today <= v)),
+                        on: c.map(|c| c.confirmed_on),
+                        by: c.map(|c| c.confirmed_by.clone()),
+                        valid_until: c.and_then(|c| c.valid_until),
+                    }
+                }
+            };
+            items.push(entry);
+        }
+        let missing = items
+            .iter()
+            .filter(|i| !i.done)
+            .map(|i| i.item.clone())
+            .collect();
+        Readiness {
+            account_id: person,
+            name,
+            enrolment,
+            ready: facts.ready_on(today),
+            items,
+            missing,
+        }
     }
 }
 

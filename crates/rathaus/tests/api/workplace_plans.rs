@@ -400,6 +400,19 @@ async fn an_edit_that_breaks_a_rule_is_refused_with_the_rule_named_and_nothing_s
     let page = app.get(&format!("/arbeit/mobil/plaene/{}", plan.id)).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("id=\"plan-grid\""));
+    // How stable the weekly patterns are, for the manager.
+    assert!(page.body.contains("id=\"plan-stability\""), "{}", page.body);
+    let res = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/workplace/plans/{}", plan.id),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let stability = res.json()["stability"].as_u64().expect("stability");
+    assert!(stability <= 100, "{stability}");
     // The manager's report: each person's share, a chart and its table.
     assert!(page.body.contains("id=\"share-table\""));
     assert!(page.body.contains("<svg role=\"img\""));
@@ -436,7 +449,8 @@ async fn when_the_rules_cannot_hold_the_planner_names_them_and_saves_nothing() {
     // Three people who must be on site, one desk.
     let t = team(&app, 2, 0, 1).await;
     let svc = &app.app.workplace;
-    svc.add_slot(&t.manager, t.unit, 3, "Sprechzeit", "Gewerbe", 1)
+    let slot = svc
+        .add_slot(&t.manager, t.unit, 3, "Sprechzeit", "Gewerbe", 1)
         .await
         .expect("slot");
     let start = monday_after(svc.today());
@@ -476,6 +490,34 @@ async fn when_the_rules_cannot_hold_the_planner_names_them_and_saves_nothing() {
     assert!(res.body.contains("href=\"#weeks\""));
     assert!(res.body.contains("href=\"#starts_on\""));
     assert_eq!(app.count("workplace_plan").await, 0);
+
+    // The manager removes the slot through the API: then only the desks
+    // are named. A clerk may not, and a removed slot is gone.
+    let path = format!("/api/v1/workplace/teams/{}/slots/{}", t.unit.0, slot.id);
+    let res = app.api(Method::DELETE, &path, None, None).await;
+    assert_eq!(res.status, 204, "{}", res.body);
+    let res = app.api(Method::DELETE, &path, None, None).await;
+    assert_eq!(res.status, 404, "{}", res.body);
+    let res = svc.generate_plan(&t.manager, t.unit, start, 1).await;
+    let Err(WorkplaceError::Rules(failures)) = res else {
+        panic!("an impossible plan was made: {res:?}");
+    };
+    assert!(failures.iter().all(|f| f.rule == "desks"), "{failures:?}");
+    let (_, clerk_email) = &t.clerks[0];
+    app.login_staff(clerk_email).await;
+    let other = svc
+        .add_slot(&t.manager, t.unit, 2, "Sprechzeit", "Gewerbe", 1)
+        .await
+        .expect("slot");
+    let res = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/workplace/teams/{}/slots/{}", t.unit.0, other.id),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 403, "{}", res.body);
 }
 
 #[tokio::test]

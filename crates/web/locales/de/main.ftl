@@ -1279,6 +1279,7 @@ workplace-report-share-caption = Anteil mobiler Arbeitstage an allen Arbeitstage
 workplace-report-ready = Bereit für mobiles Arbeiten (Anteil am Personal)
 workplace-report-enrolment-caption = Anträge, Teilnahmen und Bereitschaft je Einheit
 workplace-report-person-share = Mobiler Anteil je Person und Monat
+workplace-stability = Stabile Wochenmuster: { $percent } % der Arbeitstage wie in der Vorwoche (gleicher Wochentag, gleicher Ort)
 workplace-report-person-caption = Mobile Tage je Person und Monat im Plan (Höchstanteil { $max } %)
 workplace-planned = Personen im Plan
 workplace-mobile-share = Mobiler Anteil

@@ -1279,6 +1279,7 @@ workplace-report-share-caption = Mobile working days of all working days in publ
 workplace-report-ready = Ready for mobile work (share of staff)
 workplace-report-enrolment-caption = Applications, enrolments and readiness per unit
 workplace-report-person-share = Mobile share per person and month
+workplace-stability = Stable weekly patterns: { $percent } % of working days as in the week before (same weekday, same place)
 workplace-report-person-caption = Mobile days per person and month in the plan (maximum { $max } %)
 workplace-planned = People in plans
 workplace-mobile-share = Mobile share

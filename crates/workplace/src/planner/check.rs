@@ -94,3 +94,31 @@ pub fn check(instance: &Instance, plan: &Plan) -> Vec<Rule> {
     }
     broken
 }
+
+/// How stable the weekly patterns of `plan` are: of all pairs of the same
+/// weekday in consecutive weeks on which a person works both times (not
+/// absent, not off), the share with the same presence (on site or
+/// mobile). `None` when the period has no such pair (a single week).
+/// A soft goal, so a figure for the manager, not a rule.
+pub fn stability(instance: &Instance, plan: &Plan) -> Option<f64> {
+    let (mut same, mut pairs) = (0_u32, 0_u32);
+    for cells in &plan.cells {
+        for (d, day) in instance.days.iter().enumerate() {
+            let next = *day + chrono::Days::new(7);
+            let Some(e) = instance.days.iter().skip(d).position(|x| *x == next) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (cells.get(d), cells.get(d + e)) else {
+                continue;
+            };
+            let working = |c: &Presence| matches!(c, Presence::OnSite | Presence::Mobile);
+            if working(a) && working(b) {
+                pairs += 1;
+                if a == b {
+                    same += 1;
+                }
+            }
+        }
+    }
+    (pairs > 0).then(|| f64::from(same) / f64::from(pairs))
+}

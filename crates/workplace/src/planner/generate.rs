@@ -5,7 +5,17 @@
 //! on site on every working day. Each hard rule instance gets a slack
 //! variable weighted far above every soft goal; the slacks used name the
 //! rules that cannot hold. Soft goals: fixed office days, wished mobile
-//! days, and using each person's mobile allowance evenly.
+//! days, using each person's mobile allowance evenly, and stable weekly
+//! patterns.
+//!
+//! Stable patterns cost no extra variables: each person (in rotation mode
+//! each cohort) gets an anchor weekday, and a mobile day costs a little
+//! more the further its weekday lies from the anchor. Every week then
+//! prefers the same weekdays, so the plan repeats unless a rule, a wish
+//! or an absence asks otherwise; the anchors are staggered across the
+//! team so mobile days spread over the week (which also eases desks and
+//! consultation hours). A variable per person and pair of weeks did the
+//! same, but made the MIP run into its time limit at W9's scale.
 
 use super::{Instance, Plan, Presence, Rule, month_of};
 use good_lp::{
@@ -25,6 +35,10 @@ const UNUSED: f64 = 1.0;
 /// share unless a wish or a rule asks for it (the rest of the month keeps
 /// its part of the allowance).
 const BEYOND: f64 = 0.01;
+/// A mobile day one weekday further from the person's anchor: small
+/// enough that four steps stay below [`BEYOND`], so it only decides
+/// *which* days are mobile, never how many.
+const STABLE: f64 = 0.002;
 /// Longest a solve may take, in seconds (the best plan found so far is
 /// taken; slacks are checked either way).
 const TIME_LIMIT: f64 = 2.0;
@@ -50,6 +64,17 @@ fn gcd(a: u32, b: u32) -> u32 {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
+/// The weekday index (0 = Monday) on which a person's mobile days are
+/// cheapest: staggered by person, or by cohort in rotation mode so that a
+/// cohort's people agree and the cohorts' office days complement each
+/// other.
+fn anchor_of(person: usize, cohort: Option<u8>, cohorts: usize) -> usize {
+    match cohort {
+        Some(c) => (usize::from(c) * 5).div_ceil(cohorts.max(1)),
+        None => person,
+    }
+}
+
 /// Proposes a plan for `instance`.
 pub fn generate(instance: &Instance) -> Result<Proposal, String> {
     let mut vars = ProblemVariables::new();
@@ -64,8 +89,15 @@ pub fn generate(instance: &Instance) -> Result<Proposal, String> {
     };
 
     // Cells.
+    let cohorts = instance
+        .people
+        .iter()
+        .filter_map(|p| p.cohort)
+        .max()
+        .map_or(1, |c| usize::from(c) + 1);
     let mut cells: Vec<Vec<Cell>> = Vec::with_capacity(instance.people.len());
-    for person in &instance.people {
+    for (p, person) in instance.people.iter().enumerate() {
+        let anchor = anchor_of(p, person.cohort, cohorts);
         let mut row = Vec::with_capacity(instance.days.len());
         for (d, day) in instance.days.iter().enumerate() {
             let minutes = person.minutes.get(d).copied().unwrap_or(0);
@@ -85,6 +117,9 @@ pub fn generate(instance: &Instance) -> Result<Proposal, String> {
                 if person.mobile_days.contains(&weekday) {
                     objective += WISH * x;
                 }
+                let rank = (weekday.num_days_from_monday() as usize + 5 - anchor % 5) % 5;
+                let cost = STABLE * rank as f64;
+                objective += cost - cost * x;
                 Cell::Free(x)
             };
             row.push(cell);

@@ -10,7 +10,7 @@
 pub mod check;
 mod generate;
 
-pub use check::check;
+pub use check::{check, stability};
 pub use generate::{Proposal, generate};
 
 use chrono::{Datelike, NaiveDate, Weekday};

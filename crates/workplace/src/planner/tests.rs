@@ -118,6 +118,119 @@ fn rotation_cohorts_never_share_a_day_on_site() {
     assert!(check(&instance, &p.plan).is_empty());
 }
 
+/// Weekday sets of a person's mobile days, per week of `days`.
+fn mobile_weeks(days: &[NaiveDate], cells: &[Presence]) -> Vec<Vec<Weekday>> {
+    let mut weeks: Vec<Vec<Weekday>> = Vec::new();
+    for (d, day) in days.iter().enumerate() {
+        if day.weekday() == Weekday::Mon {
+            weeks.push(Vec::new());
+        }
+        if cells[d] == Presence::Mobile {
+            weeks
+                .last_mut()
+                .expect("starts on a Monday")
+                .push(day.weekday());
+        }
+    }
+    weeks
+}
+
+#[test]
+fn without_wishes_every_week_repeats_the_same_pattern() {
+    // Four weeks of one month, eight people, no wishes, no absences: the
+    // allowance is the same each week, so only the pattern can differ.
+    let days = weekdays(20);
+    let n = days.len();
+    let instance = Instance {
+        slots: (0..n)
+            .map(|day| Slot {
+                team: 1,
+                day,
+                skill: "Kasse".into(),
+                min: 3,
+            })
+            .collect(),
+        days: days.clone(),
+        max_mobile_permille: 400,
+        people: (0..8).map(|_| person(n, &["Kasse"])).collect(),
+        desks: vec![6],
+        rotation: false,
+    };
+    let p = generate(&instance).expect("solved");
+    assert!(p.failures.is_empty(), "{:?}", p.failures);
+    assert!(check(&instance, &p.plan).is_empty());
+    assert_eq!(stability(&instance, &p.plan), Some(1.0));
+    let mut first_days = Vec::new();
+    for cells in &p.plan.cells {
+        let weeks = mobile_weeks(&days, cells);
+        assert_eq!(weeks.len(), 4);
+        assert_eq!(weeks[0].len(), 2, "40 % of five days");
+        assert!(weeks.iter().all(|w| *w == weeks[0]), "{weeks:?}");
+        first_days.push(weeks[0][0]);
+    }
+    // The patterns are staggered across the team, not everyone mobile on
+    // the same days.
+    first_days.sort_by_key(|d| d.num_days_from_monday());
+    first_days.dedup();
+    assert!(first_days.len() > 1, "{first_days:?}");
+}
+
+#[test]
+fn rotation_cohorts_keep_their_weekdays_from_week_to_week() {
+    let days = weekdays(20);
+    let n = days.len();
+    let mut people: Vec<Person> = (0..6).map(|_| person(n, &[])).collect();
+    for (i, p) in people.iter_mut().enumerate() {
+        p.cohort = Some((i % 2) as u8);
+    }
+    let instance = Instance {
+        slots: Vec::new(),
+        days,
+        max_mobile_permille: 600,
+        people,
+        desks: vec![3],
+        rotation: true,
+    };
+    let p = generate(&instance).expect("solved");
+    assert!(p.failures.is_empty(), "{:?}", p.failures);
+    assert!(check(&instance, &p.plan).is_empty());
+    assert_eq!(stability(&instance, &p.plan), Some(1.0));
+}
+
+#[test]
+fn stability_counts_same_weekdays_of_consecutive_weeks() {
+    let days = weekdays(10);
+    let mut people = vec![person(10, &[]), person(10, &[])];
+    people[1].absent[6] = true;
+    let instance = Instance {
+        slots: Vec::new(),
+        days,
+        max_mobile_permille: 400,
+        people,
+        desks: vec![2],
+        rotation: false,
+    };
+    use Presence::{Absent, Mobile as M, OnSite as O};
+    let plan = Plan {
+        cells: vec![
+            vec![M, O, O, O, M, M, O, O, M, O],
+            vec![O, M, O, O, O, O, Absent, O, O, O],
+        ],
+    };
+    // Person 0: Mon, Tue, Wed same; Thu, Fri differ. Person 1: Tue not
+    // comparable (absent), the other four the same. 7 of 9.
+    let s = stability(&instance, &plan).expect("pairs");
+    assert!((s - 7.0 / 9.0).abs() < 1e-9, "{s}");
+    let one_week = Instance {
+        days: weekdays(5),
+        ..instance.clone()
+    };
+    let short = Plan {
+        cells: vec![vec![O; 5], vec![O; 5]],
+    };
+    assert_eq!(stability(&one_week, &short), None);
+}
+
 /// An instance built around a random plan that holds by construction.
 fn around_a_plan() -> impl Strategy<Value = (Instance, Plan)> {
     around_a_plan_of(2..7, 5..16)
