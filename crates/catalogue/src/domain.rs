@@ -341,17 +341,7 @@ pub struct FileService {
     pub published: bool,
 }
 
-/// Renders Markdown to HTML and removes anything active (scripts, event
-/// handlers, `javascript:` links) with ammonia; links open safely.
-pub fn render_markdown(md: &str) -> String {
-    let parser = pulldown_cmark::Parser::new_ext(md, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
-    let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, parser);
-    ammonia::Builder::default()
-        .link_rel(Some("noopener noreferrer"))
-        .clean(&html)
-        .to_string()
-}
+pub use web::markdown::render as render_markdown;
 
 #[cfg(test)]
 mod tests {

@@ -842,6 +842,22 @@ impl IdentityService {
             .collect())
     }
 
+    /// Active staff named by the local part of their e-mail address
+    /// (`mia.mobil` for mia.mobil@…): (account, name, home unit). For
+    /// contexts that check their caller themselves (chat mentions).
+    pub async fn staff_by_local_part(
+        &self,
+        local: &str,
+    ) -> Result<Vec<(AccountId, String, Option<OrgUnitId>)>, IdentityError> {
+        Ok(self
+            .store
+            .staff_by_local_part(&local.to_lowercase())
+            .await?
+            .into_iter()
+            .map(|(a, n, u)| (AccountId(a), n, u.map(OrgUnitId)))
+            .collect())
+    }
+
     /// Who represents `account` on `day` (their deputies).
     pub async fn deputies_of(
         &self,
@@ -1445,7 +1461,7 @@ impl IdentityService {
     // --- API tokens ------------------------------------------------------
 
     /// Scopes an API token can carry.
-    pub const SCOPES: [&'static str; 12] = [
+    pub const SCOPES: [&'static str; 14] = [
         "cases:read",
         "cases:write",
         "payments:read",
@@ -1458,6 +1474,8 @@ impl IdentityService {
         "submissions:write",
         "submissions:read",
         "records:disposal",
+        "rooms:read",
+        "rooms:write",
     ];
 
     /// Creates an API token (admins); the plain token is returned once.

@@ -504,6 +504,19 @@ impl IdentityStore {
         Ok(out)
     }
 
+    /// Active staff whose e-mail address starts with `local@` (a chat
+    /// mention names people that way): (account, name, home unit).
+    pub async fn staff_by_local_part(
+        &self,
+        local: &str,
+    ) -> Result<Vec<(Uuid, String, Option<Uuid>)>, DbError> {
+        let pattern = format!("{}@%", local.replace(['%', '\\'], ""));
+        Ok(on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT id, display_name, org_unit_id FROM identity_account
+             WHERE LOWER(email) LIKE $1 AND status = 'active' AND kind = 'staff' ORDER BY display_name, id",
+        ).bind(pattern).fetch_all(pool).await?))
+    }
+
     /// Active staff holding `role` somewhere: (account, name, unit of the
     /// grant).
     pub async fn holders_of(&self, role: Role) -> Result<Vec<(Uuid, String, Uuid)>, DbError> {

@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod clock;
 pub mod id;
+pub mod stored;
 pub mod validation;
 
 pub use actor::{Actor, ActorKind, Role, RoleGrant};

@@ -59,6 +59,8 @@ pub struct Application {
     pub cosigning: Arc<cosigning::CosigningService>,
     /// Mobile work.
     pub workplace: Arc<workplace::WorkplaceService>,
+    /// Team rooms.
+    pub rooms: Arc<rooms::RoomsService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -68,7 +70,7 @@ pub struct Application {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "rathaus API", description = "JSON API of rathaus, the open-source digital city hall. Authenticate with `Authorization: Bearer <token>` (API tokens are created by admins) or a staff session. Errors are application/problem+json (RFC 9457).", license(name = "EUPL-1.2")),
-    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Online forms of services, their versions and submissions"), (name = "records", description = "The E-Akte: file plan"), (name = "cases", description = "Cases: queue, case, claim, status"), (name = "cosigning", description = "Co-signing routes (Mitzeichnung) with version-bound signatures"), (name = "workplace", description = "Mobile work: service agreement, enrolment, readiness, devices, VPN, presence plans"), (name = "operations", description = "Jobs and the access log"))
+    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Online forms of services, their versions and submissions"), (name = "records", description = "The E-Akte: file plan"), (name = "cases", description = "Cases: queue, case, claim, status"), (name = "cosigning", description = "Co-signing routes (Mitzeichnung) with version-bound signatures"), (name = "workplace", description = "Mobile work: service agreement, enrolment, readiness, devices, VPN, presence plans"), (name = "rooms", description = "Team rooms: rooms, members, chat with threads and mentions, live events"), (name = "operations", description = "Jobs and the access log"))
 )]
 struct ApiDoc;
 
@@ -124,6 +126,18 @@ impl Application {
             &settings.data_dir,
             "documents",
         ))?);
+        // Knowledge search of the team rooms (messages, wiki, news).
+        let rooms_index = Arc::new(storage::text_search::DocumentIndex::open(&index_dir(
+            &settings.data_dir,
+            "rooms",
+        ))?);
+        handlers.insert(
+            rooms::search::INDEX_JOB,
+            Arc::new(rooms::search::IndexJobs {
+                store: rooms::store::RoomsStore::new(db.clone()),
+                index: rooms_index.clone(),
+            }) as Arc<dyn JobHandler>,
+        );
         let text_jobs = Arc::new(Deferred::default());
         handlers.insert(
             records::text::TEXT_JOB,
@@ -308,6 +322,17 @@ impl Application {
             )
             .with_public_url(&settings.public_url()),
         );
+        let rooms = Arc::new(
+            rooms::RoomsService::new(
+                rooms::store::RoomsStore::new(db.clone()),
+                identity.clone(),
+                clock.clone(),
+                settings.public_url(),
+            )
+            .with_jitsi(settings.rooms.jitsi())
+            .with_index(rooms_index),
+        );
+        rooms.ensure_index().await?;
         cases.set_notice_routes(Arc::new(Routes(cosigning.clone())));
         identity.set_home_panels(vec![
             Arc::new(cosigning::pages::RequestsPanel(cosigning.clone())),
@@ -316,6 +341,7 @@ impl Application {
         Ok(Application {
             cosigning,
             workplace,
+            rooms,
             disposal,
             cases,
             mailbox,
@@ -344,6 +370,7 @@ impl Application {
             .merge(records::disposal::api::router(self.disposal.clone()))
             .merge(cosigning::api::router(self.cosigning.clone()))
             .merge(workplace::api::router(self.workplace.clone()))
+            .merge(rooms::api::router(self.rooms.clone()))
             .merge(cases::api::router(self.cases.clone()))
             .merge(mailbox::api::router(self.mailbox.clone()))
             .merge(ops::api_router(self.clone()))
@@ -368,6 +395,7 @@ impl Application {
             .merge(records::disposal::pages::router(self.disposal.clone()))
             .merge(cosigning::pages::router(self.cosigning.clone()))
             .merge(workplace::pages::router(self.workplace.clone()))
+            .merge(rooms::pages::router(self.rooms.clone()))
             .merge(cases::http::router(cases::http::Pages {
                 cases: self.cases.clone(),
                 clock: self.clock.clone(),
@@ -479,6 +507,13 @@ impl Application {
         let app = self
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();
+        // Live streams of rooms end when shutdown begins; otherwise the
+        // graceful shutdown would wait for every open browser.
+        let hub = self.rooms.hub().clone();
+        let shutdown = async move {
+            shutdown.await;
+            hub.close();
+        };
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;

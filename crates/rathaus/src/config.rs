@@ -50,6 +50,46 @@ pub struct Settings {
     pub mailbox: MailboxConfig,
     /// Disposal to the archive (xdomea).
     pub archive: ArchiveConfig,
+    /// Team rooms: the Jitsi server for video meetings.
+    pub rooms: RoomsConfig,
+}
+
+/// `[rooms]`: video meetings through a Jitsi Meet server with token
+/// authentication (docs/rooms.md). Without `jitsi_url` the rooms explain
+/// that video meetings need a Jitsi server.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoomsConfig {
+    /// The Jitsi server, e.g. `https://meet.musterstadt.de`.
+    pub jitsi_url: String,
+    /// The app id the server expects as the token's `iss`.
+    pub jitsi_app_id: String,
+    /// The shared secret of its token authentication (HS256; redacted in
+    /// Debug).
+    pub jitsi_secret: String,
+    /// The audience it expects (`aud`; empty: `jitsi`).
+    pub jitsi_audience: String,
+    /// The phone dial-in shown with meetings, if the server offers one.
+    pub jitsi_dial_in: String,
+}
+
+impl RoomsConfig {
+    /// The Jitsi settings of the rooms.
+    pub fn jitsi(&self) -> rooms::meetings::JitsiConfig {
+        rooms::meetings::JitsiConfig {
+            base_url: self.jitsi_url.trim().trim_end_matches('/').to_owned(),
+            app_id: self.jitsi_app_id.trim().to_owned(),
+            secret: self.jitsi_secret.clone(),
+            audience: self.jitsi_audience.trim().to_owned(),
+            dial_in: self.jitsi_dial_in.trim().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RoomsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.jitsi(), f)
+    }
 }
 
 /// `[archive]`: who the xdomea disposal messages name (docs/disposal.md).
@@ -417,6 +457,7 @@ impl Default for Settings {
             signing: SigningConfig::default(),
             mailbox: MailboxConfig::default(),
             archive: ArchiveConfig::default(),
+            rooms: RoomsConfig::default(),
         }
     }
 }
@@ -503,6 +544,8 @@ impl std::fmt::Debug for Settings {
             .field("fees", &self.fees)
             .field("signing", &self.signing)
             .field("mailbox", &self.mailbox)
+            .field("archive", &self.archive)
+            .field("rooms", &self.rooms)
             .finish()
     }
 }
@@ -522,8 +565,10 @@ pub struct Overrides {
 }
 
 /// Top-level keys, for picking configuration out of the environment.
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 18] = [
     "mailbox",
+    "archive",
+    "rooms",
     "fees",
     "signing",
     "listen",

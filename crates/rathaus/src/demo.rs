@@ -495,3 +495,99 @@ pub async fn seed_workplace(
     svc.import_devices(it, csv.as_bytes()).await?;
     Ok(true)
 }
+
+/// The demo's intranet news (title, Markdown), published by the admin.
+const INTRANET_NEWS: [(&str, &str); 4] = [
+    (
+        "Arbeitsschutz am häuslichen Arbeitsplatz",
+        "Auch zu Hause gilt: ein Tisch in passender Höhe, ein Stuhl, der den Rücken stützt, Tageslicht von der Seite und alle 50 Minuten eine kurze Pause.\n\n- Bildschirm eine Armlänge entfernt, Oberkante auf Augenhöhe\n- Kabel so legen, dass niemand stolpert\n- Den **Selbstcheck** auf der Seite *Mobiles Arbeiten* ausfüllen\n\nFragen beantwortet die Fachkraft für Arbeitssicherheit.",
+    ),
+    (
+        "Datenschutz im Homeoffice",
+        "Personenbezogene Daten bleiben dienstlich – auch am Küchentisch.\n\n- Unterlagen nicht offen liegen lassen; Ausdrucke nur, wenn nötig, und im Amt vernichten\n- Telefonate mit Bürgerinnen und Bürgern so führen, dass niemand mithört\n- Keine privaten Geräte und keine privaten Cloud-Dienste für dienstliche Daten\n\nDie Datenschutzbeauftragte hilft bei Fragen.",
+    ),
+    (
+        "Informationssicherheit: VPN und Bildschirmsperre",
+        "Dienstliche Anwendungen nur über den **VPN-Zugang** nutzen. Wer den Platz verlässt, sperrt den Bildschirm (**Windows + L**).\n\nUpdates installieren, wenn das Gerät sie anbietet, und verdächtige E-Mails an die IT melden, statt Anhänge zu öffnen.",
+    ),
+    (
+        "Führen auf Distanz",
+        "Vertrauen, klare Ziele und feste Zeiten füreinander: Ein kurzer Austausch am Morgen, eine Teamrunde pro Woche per Video und erreichbare Führungskräfte halten das Team zusammen, auch wenn nur die Hälfte im Haus ist.\n\nIn der Community *Führen auf Distanz* tauschen sich Führungskräfte aus.",
+    ),
+];
+
+/// Team rooms in the demo: the intranet with news on safety, data
+/// protection, information security and leadership at a distance, the
+/// communities "Mobiles Arbeiten – Tipps" and "Führen auf Distanz", and a
+/// pinned wiki page in the Meldewesen team room.
+pub async fn seed_rooms(
+    svc: &rooms::RoomsService,
+    identity: &IdentityService,
+) -> anyhow::Result<bool> {
+    let actor_of = |email: &'static str| async move {
+        let Some(id) = identity.account_id_by_email(email).await? else {
+            return anyhow::Ok(None);
+        };
+        let (account, _) = identity.account(&Actor::system("demo"), id).await?;
+        anyhow::Ok(Some(identity.actor_for(&account).await?))
+    };
+    let (Some(admin), Some(martin)) = (
+        actor_of("admin@musterstadt.example").await?,
+        actor_of("leitung.meldewesen@musterstadt.example").await?,
+    ) else {
+        return Ok(false);
+    };
+    let intranet = svc.intranet(&admin).await?;
+    if !svc.news(&admin, intranet.id, 1).await?.is_empty() {
+        return Ok(false);
+    }
+    for (title, body) in INTRANET_NEWS {
+        svc.publish_news(
+            &admin,
+            intranet.id,
+            rooms::wiki::PostInput {
+                title: title.into(),
+                body: body.into(),
+            },
+        )
+        .await?;
+    }
+    for (name, description) in [
+        (
+            "Mobiles Arbeiten – Tipps",
+            "Erfahrungen, Tricks und Fragen rund ums mobile Arbeiten",
+        ),
+        (
+            "Führen auf Distanz",
+            "Austausch für Führungskräfte mit verteilten Teams",
+        ),
+    ] {
+        svc.create_room(
+            &admin,
+            rooms::service::NewRoom {
+                kind: "community".into(),
+                name: name.into(),
+                description: description.into(),
+            },
+        )
+        .await?;
+    }
+    let (mine, _) = svc.my_rooms(&martin).await?;
+    if let Some(team) = mine
+        .iter()
+        .find(|e| e.room.kind == "team" && e.role == Some(rooms::domain::RoomRole::Owner))
+    {
+        svc.create_page(
+            &martin,
+            team.room.id,
+            rooms::wiki::PageInput {
+                title: "Vertretung und Erreichbarkeit".into(),
+                body: "## Sprechzeiten\n\nMontags und donnerstags sind mindestens zwei Kolleginnen oder Kollegen mit dem Skill *Bürgerberatung* im Haus – das stellt der Anwesenheitsplan sicher.\n\n## Erreichbarkeit mobil\n\n- Kernzeit 9–15 Uhr über Telefon und Chat\n- Abwesenheit im Kalender eintragen\n\nSiehe auch [[Ablage im Team]].".into(),
+                pinned: true,
+                base_revision: None,
+            },
+        )
+        .await?;
+    }
+    Ok(true)
+}

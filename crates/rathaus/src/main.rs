@@ -152,7 +152,8 @@ enum TokenCommand {
         /// org:write, catalogue:write, submissions:write, submissions:read,
         /// cases:read, cases:write, payments:read, payments:write,
         /// records:disposal (an archive system posting its xdomea answers,
-        /// with `--for` a records-office account).
+        /// with `--for` a records-office account), rooms:read, rooms:write
+        /// (team rooms as the `--for` account).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// The staff account whose roles the token acts with (e.g. a clerk
@@ -839,6 +840,9 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     }
     if demo::seed_workplace(&app.workplace, &app.identity).await? {
         tracing::info!("demo mobile work set up");
+    }
+    if demo::seed_rooms(&app.rooms, &app.identity).await? {
+        tracing::info!("demo team rooms set up");
     }
     if demo::seed_records(&app.records).await? {
         tracing::info!("demo file plan imported");

@@ -383,6 +383,9 @@ impl TestApp {
         rathaus::demo::seed_workplace(&self.app.workplace, &self.app.identity)
             .await
             .unwrap_or_else(|e| panic!("demo mobile work: {e:#}"));
+        rathaus::demo::seed_rooms(&self.app.rooms, &self.app.identity)
+            .await
+            .unwrap_or_else(|e| panic!("demo team rooms: {e:#}"));
         rathaus::demo::seed_records(&self.app.records)
             .await
             .unwrap_or_else(|e| panic!("demo file plan: {e:#}"));

@@ -17,6 +17,7 @@ pub mod error;
 pub mod headers;
 pub mod home;
 pub mod i18n;
+pub mod markdown;
 pub mod page;
 
 pub use api::ApiJson;

@@ -1,30 +1,6 @@
 //! The states and kinds of mobile work, each with its stored text form.
 
-use serde::{Deserialize, Serialize};
-
-macro_rules! stored_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),+ }
-
-        impl $name {
-            /// Every value, in the order the UI lists them.
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            /// The stored text form.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$v => $s),+ }
-            }
-
-            /// Parses the stored text form.
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($s => Some($name::$v),)+ _ => None }
-            }
-        }
-    };
-}
+use kernel::stored_enum;
 
 stored_enum!(
     /// Where an enrolment stands.

@@ -29,5 +29,6 @@ mod records;
 mod search;
 mod shell;
 mod staff_login;
+mod team_rooms;
 mod workplace;
 mod workplace_plans;
