@@ -41,6 +41,8 @@ const ADMIN_EMAIL = 'admin@musterstadt.example';
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const AXE_PATH = require.resolve('axe-core/axe.min.js');
 
+const JITSI_URL = 'https://meet.e2e.example';
+const JITSI_SECRET = 'e2e-geheimnis-fuer-jitsi-token-hs256';
 const DESKTOP = { width: 1280, height: 800 };
 const MOBILE = { width: 360, height: 740 };
 const PHONE = { width: 390, height: 844 };
@@ -101,6 +103,11 @@ async function startServer() {
         ...process.env,
         RATHAUS_IDENTITY__STAFF_TOTP_REQUIRED: 'true',
         RATHAUS_PUBLIC_URL: baseUrl,
+        // Video meetings: a Jitsi server the browser never reaches (the
+        // journey answers its address itself and checks the token).
+        RATHAUS_ROOMS__JITSI_URL: JITSI_URL,
+        RATHAUS_ROOMS__JITSI_APP_ID: 'rathaus-e2e',
+        RATHAUS_ROOMS__JITSI_SECRET: JITSI_SECRET,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -1362,6 +1369,115 @@ describe('rathaus end to end', () => {
         assert.deepEqual(problems, [], formatProblems(problems));
       } finally {
         await council.context().close();
+      }
+    }),
+  );
+
+  /** The claims of a Jitsi token after checking its HS256 signature. */
+  function verifiedJwt(token) {
+    const [head, body, sig] = token.split('.');
+    const expected = crypto.createHmac('sha256', JITSI_SECRET).update(`${head}.${body}`).digest('base64url');
+    assert.equal(sig, expected, 'the token is signed with the configured secret');
+    assert.equal(JSON.parse(Buffer.from(head, 'base64url')).alg, 'HS256');
+    return JSON.parse(Buffer.from(body, 'base64url'));
+  }
+
+  test(
+    'team rooms (phone and desktop staff): live chat in the team room, a wiki edit conflict, intranet news, a video meeting',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('team-rooms', PHONE, true, async (nora) => {
+      await staffFirstLogin(nora, 'nora.neumann@musterstadt.example');
+      await goto(nora, '/arbeit/raeume');
+      await checkPage(nora);
+      await navigate(nora, () => nora.click('#my-rooms a:text-is("Meldewesen")'));
+      const room = new URL(nora.url()).pathname;
+      await checkPage(nora);
+
+      const omar = await newPage(DESKTOP, { label: 'team-rooms-colleague', checkOverflow: false });
+      try {
+        await staffFirstLogin(omar, 'omar.oezdemir@musterstadt.example');
+        await goto(omar, room);
+        await checkPage(omar);
+
+        // Nora writes; Omar's open page shows it without a reload.
+        await nora.fill('#body', 'Guten Morgen! Ich bin heute mobil, @omar.oezdemir übernimmt die Sprechzeit?');
+        await nora.click('#post-form button[type=submit]');
+        await omar.locator('#messages li', { hasText: 'Ich bin heute mobil' }).waitFor({ timeout: 15_000 });
+        await nora.locator('#messages li', { hasText: 'Ich bin heute mobil' }).waitFor({ timeout: 15_000 });
+        assert.equal(await nora.inputValue('#body'), '', 'the field is emptied once sent');
+        assert.equal(await omar.locator('#messages li', { hasText: 'Ich bin heute mobil' }).count(), 1, 'shown once');
+        await checkPage(omar);
+        // An empty message is refused with the error summary.
+        const refused = await navigate(nora, () => nora.click('#post-form button[type=submit]'));
+        assert.equal(refused.status(), 422);
+        assert.match(clean(await nora.textContent('#fehler')), /Schreiben Sie eine Nachricht/);
+        await checkPage(nora);
+        // Omar answers in the thread.
+        await navigate(omar, () => omar.click('#messages li:has-text("Ich bin heute mobil") a:text-is("Antworten")'));
+        await checkPage(omar);
+        await omar.fill('#body', 'Ja, mache ich.');
+        await submit(omar, 'main form:has(#body) button[type=submit]');
+        assert.match(clean(await omar.textContent('#thread')), /Ja, mache ich\./);
+        await checkPage(omar);
+
+        // Both edit the pinned wiki page; Omar saves first, Nora is shown
+        // both texts instead of overwriting his.
+        await goto(nora, room);
+        await navigate(nora, () => nora.click('#pinned-pages a'));
+        await checkPage(nora);
+        await navigate(nora, () => nora.click('#edit-page'));
+        await checkPage(nora);
+        await goto(omar, room);
+        await navigate(omar, () => omar.click('#pinned-pages a'));
+        await navigate(omar, () => omar.click('#edit-page'));
+        await omar.fill('#body', 'Kernzeit 9–14 Uhr, Sprechzeiten montags und donnerstags.');
+        await submit(omar, 'main form button[type=submit]');
+        assert.match(clean(await omar.textContent('#page-body')), /9–14 Uhr/);
+        await nora.fill('#body', 'Kernzeit 8–15 Uhr.');
+        const conflict = await submit(nora, 'main form button[type=submit]');
+        assert.equal(conflict.status(), 422);
+        assert.match(clean(await nora.textContent('#current-version')), /9–14 Uhr/);
+        assert.equal(await nora.inputValue('#body'), 'Kernzeit 8–15 Uhr.', 'her text is kept');
+        await checkPage(nora);
+
+        // The intranet news: read and comment.
+        await goto(nora, '/arbeit/raeume');
+        await navigate(nora, () => nora.click('#my-rooms a:text-is("Intranet")'));
+        await checkPage(nora);
+        await navigate(nora, () => nora.click('#latest-news a:has-text("Informationssicherheit")'));
+        assert.match(clean(await nora.textContent('#post-body')), /Windows \+ L/);
+        await checkPage(nora);
+        await nora.fill('#comment', 'Danke, gut zu wissen!');
+        await submit(nora, 'main form button[type=submit]');
+        assert.match(clean(await nora.textContent('#comments')), /gut zu wissen/);
+        await checkPage(nora);
+
+        // Omar starts a video meeting: Jitsi opens with a token for him.
+        await omar.context().route(`${JITSI_URL}/**`, (r) =>
+          r.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="de"><title>Jitsi</title><main><h1>Jitsi</h1></main></html>' }),
+        );
+        await goto(omar, room);
+        await navigate(omar, () => omar.click('#video-now'));
+        assert.match(clean(await omar.textContent('#meeting-title')), /Videokonferenz Meldewesen/);
+        await checkPage(omar);
+        await navigate(omar, () => omar.click('#join'));
+        const jitsi = new URL(omar.url());
+        assert.equal(jitsi.origin, JITSI_URL);
+        assert.match(jitsi.pathname, /^\/rathaus-[0-9a-f]{32}$/, 'an unguessable room name');
+        const claims = verifiedJwt(jitsi.searchParams.get('jwt'));
+        assert.equal(claims.iss, 'rathaus-e2e');
+        assert.equal(claims.aud, 'jitsi');
+        assert.equal(claims.sub, 'meet.e2e.example');
+        assert.equal(`/${claims.room}`, jitsi.pathname);
+        assert.equal(claims.context.user.email, 'omar.oezdemir@musterstadt.example');
+        assert.equal(claims.context.user.moderator, true);
+        assert.ok(claims.exp > Date.now() / 1000, 'valid now');
+        // Nora sees the meeting in the room.
+        await goto(nora, room);
+        assert.match(clean(await nora.textContent('#meetings')), /Videokonferenz Meldewesen/);
+        await checkPage(nora);
+      } finally {
+        await omar.context().close();
       }
     }),
   );

@@ -44,11 +44,7 @@ pub fn router(svc: Arc<RoomsService>) -> Router {
         .route("/arbeit/raeume/{id}/archiv", post(archive))
         .route("/arbeit/raeume/{id}/video", post(video_now))
         .route("/arbeit/raeume/{id}/termine", post(schedule))
-        .route(
-            "/arbeit/raeume/{id}/termine/{m}/teilnehmen",
-            post(join_meeting),
-        )
-        .route("/arbeit/raeume/{id}/termine/{file}", get(meeting_ics))
+        .route("/arbeit/raeume/{id}/termine/{m}", get(meeting_page))
         .with_state(svc.clone())
         .merge(crate::wiki_pages::router(svc))
 }
@@ -554,7 +550,11 @@ async fn video_now(
 ) -> Result<Response, AppError> {
     let id = uuid(&id)?;
     match svc.start_now(&actor, id).await {
-        Ok((_, join)) => Ok(Redirect::to(&join.url).into_response()),
+        // The meeting's page holds the link to Jitsi: a form may only
+        // lead to rathaus itself (CSP form-action), a link may leave.
+        Ok((m, _)) => {
+            Ok(Redirect::to(&format!("/arbeit/raeume/{id}/termine/{}", m.id)).into_response())
+        }
         Err(e) => Ok(web::unprocessable(
             render_room(&svc, ctx, &actor, id, form, split(e)?).await?,
         )),
@@ -623,31 +623,57 @@ async fn schedule(
     }
 }
 
-/// Joins a meeting: to the Jitsi server with a signed token.
-async fn join_meeting(
+#[derive(Template, WebTemplate)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    ctx: PageCtx,
+    room: RoomRow,
+    meeting: crate::store::MeetingRow,
+    join: Option<crate::meetings::Join>,
+    problem: String,
+    video: bool,
+}
+
+/// A meeting: the link to join it (with a token valid for this person
+/// and meeting), the dial-in and the calendar file; `{id}.ics` is the
+/// calendar file itself.
+async fn meeting_page(
     State(svc): Svc,
     ctx: PageCtx,
     StaffUser(actor, _): StaffUser,
-    Path((id, m)): Path<(String, String)>,
-    web::CsrfForm(form): Form,
-) -> Result<Response, AppError> {
-    let (id, m) = (uuid(&id)?, uuid(&m)?);
-    match svc.join_meeting(&actor, id, m).await {
-        Ok(join) => Ok(Redirect::to(&join.url).into_response()),
-        Err(e) => Ok(web::unprocessable(
-            render_room(&svc, ctx, &actor, id, form, split(e)?).await?,
-        )),
-    }
-}
-
-/// A meeting's calendar file (`{id}.ics`).
-async fn meeting_ics(
-    State(svc): Svc,
-    StaffUser(actor, _): StaffUser,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let m = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
-    let ics = svc.meeting_ics(&actor, uuid(&id)?, uuid(m)?).await?;
+    let id = uuid(&id)?;
+    if let Some(m) = file.strip_suffix(".ics") {
+        return meeting_ics(&svc, &actor, id, uuid(m)?).await;
+    }
+    let m = uuid(&file)?;
+    let (room, meeting) = svc.meeting(&actor, id, m).await?;
+    let video = svc.video();
+    let (join, problem) = match svc.join_meeting(&actor, id, m).await {
+        Ok(j) => (Some(j), String::new()),
+        Err(RoomsError::Conflict(code)) => (None, ctx.err(code)),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(MeetingPage {
+        ctx,
+        room,
+        meeting,
+        join,
+        problem,
+        video,
+    }
+    .into_response())
+}
+
+/// A meeting's calendar file.
+async fn meeting_ics(
+    svc: &RoomsService,
+    actor: &Actor,
+    id: Uuid,
+    m: Uuid,
+) -> Result<Response, AppError> {
+    let ics = svc.meeting_ics(actor, id, m).await?;
     Ok((
         [
             (

@@ -968,14 +968,32 @@ async fn a_video_meeting_is_joined_with_a_signed_token_jitsi_accepts() {
     app.clock.advance(Duration::hours(3));
     let res = app.api(Method::POST, &join, None, None).await;
     assert_eq!(res.status, 409, "{}", res.body);
-    // "Start video meeting" on the page opens Jitsi with a token.
+    // "Start video meeting" on the page leads to the meeting's page, whose
+    // link opens Jitsi with a token.
     let res = app
         .post_form(&format!("/arbeit/raeume/{room}/video"), &[])
         .await;
     assert_eq!(res.status, 303, "{}", res.body);
-    assert!(res.location.as_deref().is_some_and(|l| {
-        l.starts_with("https://meet.musterstadt.example/rathaus-") && l.contains("?jwt=")
-    }));
+    let meeting_page = res.location.expect("location");
+    assert!(
+        meeting_page.starts_with(&format!("/arbeit/raeume/{room}/termine/")),
+        "{meeting_page}"
+    );
+    let page = app.get(&meeting_page).await;
+    assert!(
+        page.body
+            .contains("href=\"https://meet.musterstadt.example/rathaus-"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("?jwt="));
+    assert!(page.body.contains("+49 711 2160"));
+    // The page of a meeting that is over says so.
+    let page = app
+        .get(&format!("/arbeit/raeume/{room}/termine/{meeting}"))
+        .await;
+    assert!(page.body.contains("id=\"join-problem\""), "{}", page.body);
+    assert!(!page.body.contains("?jwt="));
     // Bad input is named.
     let res = app
         .api(Method::POST, &format!("/api/v1/rooms/{room}/meetings"), None, Some(json!({"title": "", "starts_at": app.clock.now() - Duration::days(1), "minutes": 1000})))
