@@ -377,6 +377,26 @@ impl CasesService {
     /// A case with its type, documents and timeline, for staff of its unit;
     /// the read is in the access log. Staff of other units get `Forbidden`
     /// (and the attempt is logged too).
+    /// A case by its file reference (Aktenzeichen), for a link from
+    /// elsewhere (a team room): only when the actor may work on it; the
+    /// case page checks every reader again. (id, "reference – subject").
+    pub async fn case_for_link(
+        &self,
+        actor: &Actor,
+        reference: &str,
+    ) -> Result<Option<(uuid::Uuid, String)>, CasesError> {
+        let Some(case) = self.store.case_by_reference(reference.trim()).await? else {
+            return Ok(None);
+        };
+        if !Self::may_work_on(actor, OrgUnitId(case.org_unit_id)) {
+            return Ok(None);
+        }
+        Ok(Some((
+            case.id,
+            format!("{} – {}", case.reference, case.title),
+        )))
+    }
+
     pub async fn case_view(&self, actor: &Actor, id: CaseId) -> Result<CaseView, CasesError> {
         let case = self.store.case(id).await?.ok_or(CasesError::NotFound)?;
         // The records office reads closed cases (and notes on them).

@@ -330,7 +330,8 @@ impl Application {
                 settings.public_url(),
             )
             .with_jitsi(settings.rooms.jitsi())
-            .with_index(rooms_index),
+            .with_index(rooms_index)
+            .with_files(Arc::new(CaseDirectory(cases.clone()))),
         );
         rooms.ensure_index().await?;
         cases.set_notice_routes(Arc::new(Routes(cosigning.clone())));
@@ -545,6 +546,24 @@ impl JobHandler for Deferred {
             Some(h) => h.run(payload).await,
             None => Err(storage::JobError::Retry("handler not ready yet".into())),
         }
+    }
+}
+
+/// The E-Akte files a team room may link: the cases the actor may work
+/// on, found by their file reference.
+struct CaseDirectory(Arc<cases::CasesService>);
+
+#[async_trait::async_trait]
+impl rooms::files::FileDirectory for CaseDirectory {
+    async fn find(
+        &self,
+        actor: &kernel::Actor,
+        reference: &str,
+    ) -> Result<Option<(uuid::Uuid, String)>, String> {
+        self.0
+            .case_for_link(actor, reference)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -2,7 +2,7 @@
 //! key for exactly-once posting), edit history, direct rooms, and the
 //! live stream of a room as server-sent events.
 
-use crate::live::Change;
+use crate::live::{Change, RoomEvent};
 use crate::service::{NewRoom, PostInput, RoomEntry, RoomMember, RoomsError, RoomsService};
 use crate::store::{MessageRow, RoomRow, VersionRow};
 use axum::extract::{Path, Query, State};
@@ -51,6 +51,9 @@ pub fn router(svc: Arc<RoomsService>) -> OpenApiRouter {
         .routes(routes!(join))
         .routes(routes!(leave))
         .routes(routes!(archive))
+        .routes(routes!(export))
+        .routes(routes!(files, link_file))
+        .routes(routes!(unlink_file))
         .routes(routes!(messages, post))
         .routes(routes!(edit, delete))
         .routes(routes!(thread))
@@ -387,11 +390,10 @@ async fn events(
     Path(r): Path<String>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let stream = live_stream(svc, actor, id(&r)?, last_event_id(&headers), |m, change| {
+    let stream = live_stream(svc, actor, id(&r)?, last_event_id(&headers), |ev| {
         Event::default()
-            .event(change_name(change))
-            .json_data(m)
-            .unwrap_or_default()
+            .event(change_name(&ev.change))
+            .data(&*ev.json)
     })
     .await?;
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
@@ -426,7 +428,7 @@ pub(crate) async fn live_stream<F>(
     render: F,
 ) -> Result<impl Stream<Item = Result<Event, Infallible>>, AppError>
 where
-    F: Fn(&MessageRow, &Change) -> Event + Send + Sync + 'static,
+    F: Fn(&RoomEvent) -> Event + Send + Sync + 'static,
 {
     let rx = svc.hub().listen();
     let (row, _) = svc.room(&actor, room).await?;
@@ -441,7 +443,10 @@ where
     let render = Arc::new(render);
     let first: Vec<Result<Event, Infallible>> = backlog
         .iter()
-        .map(|m| Ok(render(m, &Change::Posted).id(m.seq.to_string())))
+        .map(|m| {
+            let id = m.seq.to_string();
+            Ok(render(&RoomEvent::new(Change::Posted, m.clone())).id(id))
+        })
         .collect();
     let r2 = render.clone();
     let live = BroadcastStream::new(rx).filter_map(move |e| {
@@ -450,10 +455,8 @@ where
             match e {
                 Ok(ev) if ev.message.room_id == room => match ev.change {
                     Change::Posted if ev.message.seq <= seen => None,
-                    Change::Posted => Some(Ok(
-                        render(&ev.message, &ev.change).id(ev.message.seq.to_string())
-                    )),
-                    _ => Some(Ok(render(&ev.message, &ev.change))),
+                    Change::Posted => Some(Ok(render(&ev).id(ev.message.seq.to_string()))),
+                    _ => Some(Ok(render(&ev))),
                 },
                 Ok(_) => None,
                 // Fell behind: the browser reloads (and gets everything
@@ -559,4 +562,68 @@ async fn search(
         hits: hits.into_iter().map(|(h, _)| h).collect(),
         total,
     }))
+}
+
+/// The room's whole content as JSON (owners): people, messages with their
+/// earlier texts, wiki pages with every revision, news with comments,
+/// meetings.
+#[utoipa::path(get, path = "/api/v1/rooms/{id}/export", tag = "rooms",
+    params(("id" = String, Path, description = "Room id")),
+    responses((status = 200, body = crate::export::RoomExport), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
+async fn export(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(r): Path<String>,
+) -> Result<ApiJson<crate::export::RoomExport>, AppError> {
+    Ok(ApiJson(svc.export(&actor, id(&r)?).await?))
+}
+
+/// The E-Akte files a room works on (opening one checks the file's own
+/// permissions).
+#[utoipa::path(get, path = "/api/v1/rooms/{id}/files", tag = "rooms",
+    params(("id" = String, Path, description = "Room id")),
+    responses((status = 200, body = Vec<crate::store::FileLinkRow>), (status = 404, body = web::error::Problem)))]
+async fn files(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(r): Path<String>,
+) -> Result<ApiJson<Vec<crate::store::FileLinkRow>>, AppError> {
+    Ok(ApiJson(svc.files(&actor, id(&r)?).await?))
+}
+
+/// A file to link.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileInput {
+    /// Its file reference (Aktenzeichen).
+    pub reference: String,
+}
+
+/// Link an E-Akte file by its reference (writers who may open it).
+#[utoipa::path(post, path = "/api/v1/rooms/{id}/files", tag = "rooms", request_body = FileInput,
+    params(("id" = String, Path, description = "Room id")),
+    responses((status = 201, body = crate::store::FileLinkRow), (status = 400, body = web::error::Problem), (status = 403, body = web::error::Problem)))]
+async fn link_file(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(r): Path<String>,
+    ApiJson(input): ApiJson<FileInput>,
+) -> Result<(StatusCode, ApiJson<crate::store::FileLinkRow>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(svc.link_file(&actor, id(&r)?, &input.reference).await?),
+    ))
+}
+
+/// Remove a file link (writers).
+#[utoipa::path(delete, path = "/api/v1/rooms/{id}/files/{file}", tag = "rooms",
+    params(("id" = String, Path, description = "Room id"), ("file" = String, Path, description = "Case id")),
+    responses((status = 204), (status = 403, body = web::error::Problem), (status = 404, body = web::error::Problem)))]
+async fn unlink_file(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path((r, f)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    svc.unlink_file(&actor, id(&r)?, id(&f)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

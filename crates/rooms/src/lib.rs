@@ -10,6 +10,8 @@
 
 pub mod api;
 pub mod domain;
+pub mod export;
+pub mod files;
 pub mod live;
 pub mod meetings;
 pub mod pages;

@@ -30,6 +30,21 @@ pub struct RoomEvent {
     pub change: Change,
     /// The message as stored after the change.
     pub message: MessageRow,
+    /// The message as JSON, made once for every listener of the API (a
+    /// thousand streams share one serialisation).
+    pub json: std::sync::Arc<str>,
+}
+
+impl RoomEvent {
+    /// The event of `change` to `message`.
+    pub fn new(change: Change, message: MessageRow) -> RoomEvent {
+        let json = serde_json::to_string(&message).unwrap_or_default().into();
+        RoomEvent {
+            change,
+            message,
+            json,
+        }
+    }
 }
 
 /// The broadcast channel of all rooms (listeners filter by room).

@@ -43,6 +43,8 @@ pub fn router(svc: Arc<RoomsService>) -> Router {
         .route("/arbeit/raeume/{id}/mitglieder", post(add_member))
         .route("/arbeit/raeume/{id}/archiv", post(archive))
         .route("/arbeit/raeume/{id}/video", post(video_now))
+        .route("/arbeit/raeume/{id}/export", get(export))
+        .route("/arbeit/raeume/{id}/akten", post(link_file))
         .route("/arbeit/raeume/{id}/termine", post(schedule))
         .route("/arbeit/raeume/{id}/termine/{m}", get(meeting_page))
         .with_state(svc.clone())
@@ -190,6 +192,7 @@ struct RoomPage {
     news: Vec<crate::store::PostRow>,
     pinned: Vec<crate::store::PageRow>,
     meetings: Vec<crate::store::MeetingRow>,
+    files: Vec<crate::store::FileLinkRow>,
     video: bool,
     dial_in: String,
     client_key: String,
@@ -263,6 +266,7 @@ async fn render_room(
     let meetings = svc.meetings(actor, id).await?;
     let video = svc.video();
     let dial_in = svc.dial_in();
+    let files = svc.files(actor, id).await?;
     let explicit = actor.account.is_some_and(|a| {
         members
             .iter()
@@ -284,6 +288,7 @@ async fn render_room(
         news,
         pinned,
         meetings,
+        files,
         video,
         dial_in,
         client_key,
@@ -522,16 +527,16 @@ async fn live(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = uuid(&id)?;
-    let stream = live_stream(svc, actor, id, last_event_id(&headers), move |m, change| {
+    let stream = live_stream(svc, actor, id, last_event_id(&headers), move |ev| {
         let html = MessageItem {
             ctx: &ctx,
-            m,
+            m: &ev.message,
             replies: 0,
         }
         .render()
         .unwrap_or_default();
         Event::default()
-            .event(change_name(change))
+            .event(change_name(&ev.change))
             .data(html.replace('\n', ""))
     })
     .await?;
@@ -724,4 +729,43 @@ async fn search_page(
         hits,
         total,
     })
+}
+
+/// The room's content as a JSON file (owners).
+async fn export(
+    State(svc): Svc,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = uuid(&id)?;
+    let export = svc.export(&actor, id).await?;
+    let body = serde_json::to_vec_pretty(&export).map_err(|e| AppError::internal(e.to_string()))?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"raum.json\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Links an E-Akte file by its reference.
+async fn link_file(
+    State(svc): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): Form,
+) -> Result<Response, AppError> {
+    let id = uuid(&id)?;
+    match svc.link_file(&actor, id, &value(&form, "reference")).await {
+        Ok(_) => Ok(Redirect::to(&format!("/arbeit/raeume/{id}#akten")).into_response()),
+        Err(e) => Ok(web::unprocessable(
+            render_room(&svc, ctx, &actor, id, form, split(e)?).await?,
+        )),
+    }
 }

@@ -107,6 +107,7 @@ pub struct RoomsService {
     pub(crate) public_url: String,
     pub(crate) jitsi: crate::meetings::JitsiConfig,
     index: Option<Arc<storage::text_search::DocumentIndex>>,
+    pub(crate) files: Option<Arc<dyn crate::files::FileDirectory>>,
 }
 
 impl RoomsService {
@@ -125,7 +126,14 @@ impl RoomsService {
             public_url,
             jitsi: crate::meetings::JitsiConfig::default(),
             index: None,
+            files: None,
         }
+    }
+
+    /// Links to E-Akte files through this directory.
+    pub fn with_files(mut self, files: Arc<dyn crate::files::FileDirectory>) -> RoomsService {
+        self.files = Some(files);
+        self
     }
 
     /// Search through this index (fed by [`crate::search::IndexJobs`]).
@@ -983,10 +991,8 @@ impl RoomsService {
         // The author has read what they wrote.
         self.store.mark_read(&mut tx, room.id, me.0, seq).await?;
         tx.commit().await?;
-        self.hub.announce(RoomEvent {
-            change: Change::Posted,
-            message: message.clone(),
-        });
+        self.hub
+            .announce(RoomEvent::new(Change::Posted, message.clone()));
         Ok((message, true))
     }
 
@@ -1075,10 +1081,8 @@ impl RoomsService {
             edited_at: Some(now),
             ..old
         };
-        self.hub.announce(RoomEvent {
-            change: Change::Edited,
-            message: message.clone(),
-        });
+        self.hub
+            .announce(RoomEvent::new(Change::Edited, message.clone()));
         Ok(message)
     }
 
@@ -1101,10 +1105,7 @@ impl RoomsService {
             deleted_at: Some(now),
             ..old
         };
-        self.hub.announce(RoomEvent {
-            change: Change::Deleted,
-            message,
-        });
+        self.hub.announce(RoomEvent::new(Change::Deleted, message));
         Ok(())
     }
 

@@ -746,3 +746,68 @@ fn placeholders_from(first: usize, n: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+impl RoomsStore {
+    /// Every message of a room, oldest first (the room's export).
+    pub async fn all_messages(&self, room: Uuid) -> Result<Vec<MessageRow>, DbError> {
+        let sql =
+            format!("SELECT {MESSAGE_COLS} FROM rooms_message WHERE room_id = $1 ORDER BY seq");
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(room).fetch_all(pool).await?),
+        )
+    }
+
+    /// Every meeting of a room, by start.
+    pub async fn all_meetings(&self, room: Uuid) -> Result<Vec<MeetingRow>, DbError> {
+        let sql = format!(
+            "SELECT {MEETING_COLS} FROM rooms_meeting WHERE room_id = $1 ORDER BY starts_at"
+        );
+        Ok(
+            on_db!(&self.db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(room).fetch_all(pool).await?),
+        )
+    }
+}
+
+/// A room's link to an E-Akte file (a case).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct FileLinkRow {
+    /// Room.
+    pub room_id: Uuid,
+    /// The case.
+    pub file_id: Uuid,
+    /// Reference and subject when linked.
+    pub title: String,
+    /// Who linked it.
+    pub added_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl RoomsStore {
+    /// A room's file links, newest first.
+    pub async fn file_links(&self, room: Uuid) -> Result<Vec<FileLinkRow>, DbError> {
+        Ok(on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT room_id, file_id, title, added_by, created_at FROM rooms_file_link WHERE room_id = $1 ORDER BY created_at DESC",
+        ).bind(room).fetch_all(pool).await?))
+    }
+
+    /// Adds a link (again: no change).
+    pub async fn put_file_link(&self, tx: &mut Tx, l: &FileLinkRow) -> Result<(), DbError> {
+        on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO rooms_file_link (room_id, file_id, title, added_by, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        ).bind(l.room_id).bind(l.file_id).bind(&l.title).bind(&l.added_by).bind(l.created_at).execute(conn).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Removes a link; false when there was none.
+    pub async fn delete_file_link(
+        &self,
+        tx: &mut Tx,
+        room: Uuid,
+        file: Uuid,
+    ) -> Result<bool, DbError> {
+        let n = on_tx!(tx, conn => sqlx::query("DELETE FROM rooms_file_link WHERE room_id = $1 AND file_id = $2")
+            .bind(room).bind(file).execute(conn).await?.rows_affected());
+        Ok(n == 1)
+    }
+}

@@ -729,6 +729,27 @@ async fn wiki_pages_keep_their_history_compare_restore_and_refuse_a_silent_overw
     // The room's start page lists the pinned page.
     let start = app.get(&format!("/arbeit/raeume/{room}")).await;
     assert!(start.body.contains("/wiki/fuehren-auf-distanz"));
+    // The room's owner exports its content with every revision; a member
+    // may not.
+    let export = format!("/api/v1/rooms/{room}/export");
+    let res = app.api(Method::GET, &export, None, None).await;
+    assert_eq!(res.status, 403, "{}", res.body);
+    app.login_staff(&p.boss.1).await;
+    let res = app.api(Method::GET, &export, None, None).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["room"]["id"], room.to_string());
+    assert_eq!(
+        res.json()["pages"][0]["revisions"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert!(
+        res.json()["members"]
+            .as_array()
+            .is_some_and(|m| m.len() >= 3)
+    );
+    let file = app.get(&format!("/arbeit/raeume/{room}/export")).await;
+    assert_eq!(file.status, 200);
+    assert!(file.headers.get("content-disposition").is_some());
     // Someone outside the room reads nothing.
     app.login_staff(&p.stranger.1).await;
     let res = app.api(Method::GET, &page, None, None).await;
@@ -1101,4 +1122,110 @@ async fn knowledge_search_finds_stemmed_words_only_in_rooms_one_reads() {
         "{}",
         res.body
     );
+}
+
+#[tokio::test]
+async fn a_room_links_e_akte_files_and_opening_one_checks_the_files_own_permissions() {
+    let app = app().await;
+    let case = crate::delivery::citizen_case(&app).await;
+    let unit = crate::case_work::unit_code(&app, &case).await;
+    let n = Uuid::now_v7().simple().to_string();
+    let tail = &n[n.len() - 6..];
+    let clerk = person(&app, &format!("akte.{tail}"), &unit, &[Role::Clerk]).await;
+    let boss = person(&app, &format!("chef.{tail}"), &unit, &[Role::Manager]).await;
+    let guest = person(
+        &app,
+        &format!("gast.{tail}"),
+        &format!("6{}", &tail[..4]),
+        &[Role::Clerk],
+    )
+    .await;
+    let (rooms, _) = app.app.rooms.my_rooms(&clerk.0).await.expect("rooms");
+    let room = rooms
+        .iter()
+        .find(|e| e.room.org_unit_id == Some(case.org_unit_id))
+        .map(|e| e.room.id)
+        .expect("the case's unit's team room");
+    let files = format!("/api/v1/rooms/{room}/files");
+    app.login_staff(&clerk.1).await;
+    let res = app
+        .api(
+            Method::POST,
+            &files,
+            None,
+            Some(json!({"reference": "gibt es nicht"})),
+        )
+        .await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(res.json()["invalid_params"][0]["field"], "reference");
+    let res = app
+        .api(
+            Method::POST,
+            &files,
+            None,
+            Some(json!({"reference": case.reference})),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let page = app.get(&format!("/arbeit/raeume/{room}")).await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/arbeit/vorgaenge/{}\"", case.id))
+    );
+    assert_eq!(
+        app.get(&format!("/arbeit/vorgaenge/{}", case.id))
+            .await
+            .status,
+        200
+    );
+    // A reader from another unit sees the link, but the case stays closed
+    // to them; nor may they link it.
+    app.login_staff(&boss.1).await;
+    let res = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/rooms/{room}/members"),
+            None,
+            Some(json!({"email": guest.1, "role": "reader"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    app.login_staff(&guest.1).await;
+    let res = app.api(Method::GET, &files, None, None).await;
+    assert_eq!(res.json()[0]["file_id"], case.id.to_string());
+    assert_eq!(
+        app.get(&format!("/arbeit/vorgaenge/{}", case.id))
+            .await
+            .status,
+        403
+    );
+    let res = app
+        .api(
+            Method::POST,
+            &files,
+            None,
+            Some(json!({"reference": case.reference})),
+        )
+        .await;
+    assert_eq!(res.status, 403, "{}", res.body);
+    // In a project room of their own, the case is unknown to them.
+    let res = app
+        .api(
+            Method::POST,
+            "/api/v1/rooms",
+            None,
+            Some(json!({"kind": "project", "name": "Eigenes"})),
+        )
+        .await;
+    let own = res.json()["id"].as_str().expect("id").to_owned();
+    let res = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/rooms/{own}/files"),
+            None,
+            Some(json!({"reference": case.reference})),
+        )
+        .await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(app.count("rooms_file_link").await, 1);
 }
