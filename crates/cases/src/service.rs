@@ -377,6 +377,22 @@ impl CasesService {
     /// A case with its type, documents and timeline, for staff of its unit;
     /// the read is in the access log. Staff of other units get `Forbidden`
     /// (and the attempt is logged too).
+    /// A case's unit and file reference when the actor may work on it
+    /// (a video consultation is started from the case).
+    pub async fn case_for_video(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+    ) -> Result<Option<(OrgUnitId, String)>, CasesError> {
+        let Some(case) = self.store.case(id).await? else {
+            return Ok(None);
+        };
+        if !Self::may_work_on(actor, OrgUnitId(case.org_unit_id)) {
+            return Ok(None);
+        }
+        Ok(Some((OrgUnitId(case.org_unit_id), case.reference)))
+    }
+
     /// A case by its file reference (Aktenzeichen), for a link from
     /// elsewhere (a team room): only when the actor may work on it; the
     /// case page checks every reader again. (id, "reference – subject").

@@ -565,6 +565,49 @@ impl rooms::files::FileDirectory for CaseDirectory {
             .await
             .map_err(|e| e.to_string())
     }
+
+    async fn case_for_video(
+        &self,
+        actor: &kernel::Actor,
+        case: uuid::Uuid,
+    ) -> Result<Option<(kernel::OrgUnitId, String)>, String> {
+        self.0
+            .case_for_video(actor, kernel::CaseId(case))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn tell_applicant(
+        &self,
+        actor: &kernel::Actor,
+        case: uuid::Uuid,
+        text: &str,
+    ) -> Result<Result<(), kernel::FieldErrors>, String> {
+        let message = cases::messages::service::NewMessage {
+            body: text.to_owned(),
+            files: Vec::new(),
+        };
+        match self
+            .0
+            .send_message(actor, kernel::CaseId(case), message)
+            .await
+        {
+            Ok(_) => Ok(Ok(())),
+            Err(cases::CasesError::Invalid(errors)) => Ok(Err(errors)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn is_applicant(
+        &self,
+        citizen: &kernel::Actor,
+        case: uuid::Uuid,
+    ) -> Result<bool, String> {
+        self.0
+            .is_applicant(citizen, kernel::CaseId(case))
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The signing authority co-signing checks, as the cases context grants

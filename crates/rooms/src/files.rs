@@ -14,6 +14,25 @@ pub trait FileDirectory: Send + Sync {
     /// The case with this file reference, when `actor` may open it:
     /// (case id, title to show).
     async fn find(&self, actor: &Actor, reference: &str) -> Result<Option<(Uuid, String)>, String>;
+
+    /// The unit and file reference of a case `actor` may work on.
+    async fn case_for_video(
+        &self,
+        actor: &Actor,
+        case: Uuid,
+    ) -> Result<Option<(kernel::OrgUnitId, String)>, String>;
+
+    /// Writes to the case's applicant as `actor` (in the portal, with an
+    /// e-mail); field errors when they cannot be written to.
+    async fn tell_applicant(
+        &self,
+        actor: &Actor,
+        case: Uuid,
+        text: &str,
+    ) -> Result<Result<(), FieldErrors>, String>;
+
+    /// Whether `citizen` applied for the case.
+    async fn is_applicant(&self, citizen: &Actor, case: Uuid) -> Result<bool, String>;
 }
 
 impl RoomsService {

@@ -177,6 +177,7 @@ impl RoomsService {
             jitsi_room: format!("rathaus-{}", Uuid::new_v4().simple()),
             organiser_id: me.0,
             created_at: self.clock.now(),
+            case_id: None,
         };
         let addresses = self.member_addresses(actor, &room).await?;
         let mut tx = self.store.db().begin().await?;
@@ -295,19 +296,26 @@ impl RoomsService {
         }
         let (row, m) = self.meeting(actor, room, id).await?;
         let role = self.role_in(actor, &row).await?;
-        let now = self.clock.now();
-        if now > m.ends_at + Duration::minutes(GRACE) {
-            return Err(RoomsError::Conflict("rooms_meeting_over".into()));
-        }
-        if now < m.starts_at - Duration::minutes(15) {
-            return Err(RoomsError::Conflict("rooms_meeting_not_yet".into()));
-        }
+        self.in_time(&m)?;
         let (account, _) = self
             .identity
             .account(&Actor::system("rooms"), me)
             .await
             .map_err(internal)?;
         let moderator = m.organiser_id == me.0 || role == Some(RoomRole::Owner);
+        self.token_for(&m, me.0, account.display_name, account.email, moderator)
+    }
+
+    /// The join link of a meeting with a token for one person.
+    fn token_for(
+        &self,
+        m: &MeetingRow,
+        id: Uuid,
+        name: String,
+        email: String,
+        moderator: bool,
+    ) -> Result<Join, RoomsError> {
+        let now = self.clock.now();
         let claims = JitsiClaims {
             iss: self.jitsi.app_id.clone(),
             aud: if self.jitsi.audience.is_empty() {
@@ -322,9 +330,9 @@ impl RoomsService {
             iat: now.timestamp(),
             context: JitsiContext {
                 user: JitsiUser {
-                    id: me.0.to_string(),
-                    name: account.display_name,
-                    email: account.email,
+                    id: id.to_string(),
+                    name,
+                    email,
                     moderator,
                 },
             },
@@ -345,6 +353,124 @@ impl RoomsService {
             moderator,
             dial_in: self.jitsi.dial_in.clone(),
         })
+    }
+
+    /// Refuses a link outside the meeting's time (15 minutes before the
+    /// start until an hour after the end).
+    fn in_time(&self, m: &MeetingRow) -> Result<(), RoomsError> {
+        let now = self.clock.now();
+        if now > m.ends_at + Duration::minutes(GRACE) {
+            return Err(RoomsError::Conflict("rooms_meeting_over".into()));
+        }
+        if now < m.starts_at - Duration::minutes(15) {
+            return Err(RoomsError::Conflict("rooms_meeting_not_yet".into()));
+        }
+        Ok(())
+    }
+
+    /// Starts a video consultation on a case (staff who may work on it):
+    /// a meeting of the unit's team room now, and a message on the case
+    /// inviting the applicant (in the portal, with an e-mail). Without a
+    /// Jitsi server, or when the applicant cannot be written to, nothing
+    /// is made.
+    pub async fn case_video(&self, actor: &Actor, case: Uuid) -> Result<MeetingRow, RoomsError> {
+        let me = Self::me(actor)?;
+        if !self.jitsi.configured() {
+            return Err(RoomsError::Conflict("rooms_jitsi_missing".into()));
+        }
+        let directory = self
+            .files
+            .as_ref()
+            .ok_or_else(|| internal("no case directory"))?;
+        let Some((unit, reference)) = directory
+            .case_for_video(actor, case)
+            .await
+            .map_err(internal)?
+        else {
+            return Err(RoomsError::NotFound);
+        };
+        let room = self.team_room(unit).await?;
+        let now = self.clock.now();
+        let meeting = MeetingRow {
+            id: Uuid::now_v7(),
+            room_id: room.id,
+            title: format!("Videoberatung {reference}"),
+            starts_at: now,
+            ends_at: now + Duration::minutes(60),
+            jitsi_room: format!("rathaus-{}", Uuid::new_v4().simple()),
+            organiser_id: me.0,
+            created_at: now,
+            case_id: Some(case),
+        };
+        let mut tx = self.store.db().begin().await?;
+        self.store.insert_meeting(&mut tx, &meeting).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "meeting.case_video",
+            vec![case.to_string(), meeting.id.to_string()],
+        )
+        .await?;
+        tx.commit().await?;
+        let text = format!(
+            "Wir laden Sie zu einer Videoberatung zu Ihrem Antrag {reference} ein. Sie beginnt jetzt; der Link gilt bis eine Stunde nach {} Uhr.\n\nTeilnehmen: {}/konto/videoberatung/{}\n\nSie brauchen nur einen aktuellen Browser mit Kamera und Mikrofon.",
+            crate::pages::local_time(meeting.ends_at),
+            self.public_url,
+            meeting.id
+        );
+        match directory
+            .tell_applicant(actor, case, &text)
+            .await
+            .map_err(internal)?
+        {
+            Ok(()) => Ok(meeting),
+            Err(errors) => {
+                // Nobody knows of it: it goes again.
+                self.store.delete_meeting(meeting.id).await?;
+                Err(RoomsError::Invalid(errors))
+            }
+        }
+    }
+
+    /// The applicant of the case joins its video consultation.
+    pub async fn citizen_join(
+        &self,
+        citizen: &Actor,
+        meeting: Uuid,
+    ) -> Result<(MeetingRow, Join), RoomsError> {
+        let (kernel::ActorKind::Citizen, Some(me)) = (&citizen.kind, citizen.account) else {
+            return Err(RoomsError::Forbidden);
+        };
+        let m = self
+            .store
+            .meeting(meeting)
+            .await?
+            .ok_or(RoomsError::NotFound)?;
+        let Some(case) = m.case_id else {
+            return Err(RoomsError::NotFound);
+        };
+        let directory = self
+            .files
+            .as_ref()
+            .ok_or_else(|| internal("no case directory"))?;
+        if !directory
+            .is_applicant(citizen, case)
+            .await
+            .map_err(internal)?
+        {
+            return Err(RoomsError::NotFound);
+        }
+        if !self.jitsi.configured() {
+            return Err(RoomsError::Conflict("rooms_jitsi_missing".into()));
+        }
+        self.in_time(&m)?;
+        let (account, _) = self
+            .identity
+            .account(&Actor::system("rooms"), me)
+            .await
+            .map_err(internal)?;
+        let join = self.token_for(&m, me.0, account.display_name, account.email, false)?;
+        Ok((m, join))
     }
 
     /// The calendar file of a meeting (RFC 5545).

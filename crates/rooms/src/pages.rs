@@ -17,7 +17,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use identity::http::auth::StaffUser;
+use identity::http::auth::{CitizenUser, StaffUser};
 use kernel::{Actor, FieldErrors};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,6 +45,8 @@ pub fn router(svc: Arc<RoomsService>) -> Router {
         .route("/arbeit/raeume/{id}/video", post(video_now))
         .route("/arbeit/raeume/{id}/export", get(export))
         .route("/arbeit/raeume/{id}/akten", post(link_file))
+        .route("/arbeit/vorgaenge/{id}/video", post(case_video))
+        .route("/konto/videoberatung/{m}", get(citizen_meeting))
         .route("/arbeit/raeume/{id}/termine", post(schedule))
         .route("/arbeit/raeume/{id}/termine/{m}", get(meeting_page))
         .with_state(svc.clone())
@@ -768,4 +770,43 @@ async fn link_file(
             render_room(&svc, ctx, &actor, id, form, split(e)?).await?,
         )),
     }
+}
+
+/// Starts a video consultation on a case and opens its page.
+async fn case_video(
+    State(svc): Svc,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(_): Form,
+) -> Result<Response, AppError> {
+    let m = svc.case_video(&actor, uuid(&id)?).await?;
+    Ok(Redirect::to(&format!("/arbeit/raeume/{}/termine/{}", m.room_id, m.id)).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "citizen_meeting.html")]
+struct CitizenMeetingPage {
+    ctx: PageCtx,
+    joined: Option<(crate::store::MeetingRow, crate::meetings::Join)>,
+    problem: String,
+}
+
+/// The applicant's page of a video consultation: the link to join, or
+/// why it is not open.
+async fn citizen_meeting(
+    State(svc): Svc,
+    ctx: PageCtx,
+    CitizenUser(actor, _): CitizenUser,
+    Path(m): Path<String>,
+) -> Result<CitizenMeetingPage, AppError> {
+    let (joined, problem) = match svc.citizen_join(&actor, uuid(&m)?).await {
+        Ok(joined) => (Some(joined), String::new()),
+        Err(RoomsError::Conflict(code)) => (None, ctx.err(code)),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(CitizenMeetingPage {
+        ctx,
+        joined,
+        problem,
+    })
 }

@@ -439,6 +439,32 @@ impl RoomsService {
         Ok(())
     }
 
+    /// The team room of a unit (made on first use).
+    pub(crate) async fn team_room(&self, unit: OrgUnitId) -> Result<RoomRow, RoomsError> {
+        if let Some(room) = self.store.room_by_unit(unit.0).await? {
+            return Ok(room);
+        }
+        let all = self
+            .identity
+            .org_units(&Self::system())
+            .await
+            .map_err(internal)?;
+        let name = all
+            .iter()
+            .find(|u| u.id == unit)
+            .map(|u| u.name.clone())
+            .ok_or(RoomsError::NotFound)?;
+        let mut row = self.new_row(RoomKind::Team, &name, "", &Self::system());
+        row.org_unit_id = Some(unit.0);
+        let mut tx = self.store.db().begin().await?;
+        self.store.insert_room(&mut tx, &row).await?;
+        tx.commit().await?;
+        self.store
+            .room_by_unit(unit.0)
+            .await?
+            .ok_or(RoomsError::NotFound)
+    }
+
     /// The rooms the actor belongs to (with unread counts), then the
     /// communities they may join.
     pub async fn my_rooms(

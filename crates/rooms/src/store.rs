@@ -668,10 +668,12 @@ pub struct MeetingRow {
     pub organiser_id: Uuid,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// The case of a video consultation (its applicant may join).
+    pub case_id: Option<Uuid>,
 }
 
 const MEETING_COLS: &str =
-    "id, room_id, title, starts_at, ends_at, jitsi_room, organiser_id, created_at";
+    "id, room_id, title, starts_at, ends_at, jitsi_room, organiser_id, created_at, case_id";
 
 impl RoomsStore {
     /// Meetings of a room ending after `since`, by start.
@@ -699,8 +701,8 @@ impl RoomsStore {
     /// Stores a meeting.
     pub async fn insert_meeting(&self, tx: &mut Tx, m: &MeetingRow) -> Result<(), DbError> {
         on_tx!(tx, conn => sqlx::query(
-            "INSERT INTO rooms_meeting (id, room_id, title, starts_at, ends_at, jitsi_room, organiser_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        ).bind(m.id).bind(m.room_id).bind(&m.title).bind(m.starts_at).bind(m.ends_at).bind(&m.jitsi_room).bind(m.organiser_id).bind(m.created_at)
+            "INSERT INTO rooms_meeting (id, room_id, title, starts_at, ends_at, jitsi_room, organiser_id, created_at, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        ).bind(m.id).bind(m.room_id).bind(&m.title).bind(m.starts_at).bind(m.ends_at).bind(&m.jitsi_room).bind(m.organiser_id).bind(m.created_at).bind(m.case_id)
         .execute(conn).await?.rows_affected());
         Ok(())
     }
@@ -809,5 +811,13 @@ impl RoomsStore {
         let n = on_tx!(tx, conn => sqlx::query("DELETE FROM rooms_file_link WHERE room_id = $1 AND file_id = $2")
             .bind(room).bind(file).execute(conn).await?.rows_affected());
         Ok(n == 1)
+    }
+}
+
+impl RoomsStore {
+    /// Removes a meeting nobody was told of yet.
+    pub async fn delete_meeting(&self, id: Uuid) -> Result<(), DbError> {
+        on_db!(&self.db, pool => sqlx::query("DELETE FROM rooms_meeting WHERE id = $1").bind(id).execute(pool).await?.rows_affected());
+        Ok(())
     }
 }

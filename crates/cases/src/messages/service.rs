@@ -72,6 +72,16 @@ impl CasesService {
         Ok(m)
     }
 
+    /// Whether the actor is the applicant of the case (a citizen joining
+    /// the video consultation offered on it).
+    pub async fn is_applicant(&self, actor: &Actor, id: CaseId) -> Result<bool, CasesError> {
+        match self.own_case(actor, id).await {
+            Ok(_) => Ok(true),
+            Err(CasesError::NotFound | CasesError::Forbidden) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The applicant's case, checked: it must be theirs.
     async fn own_case(&self, actor: &Actor, id: CaseId) -> Result<Case, CasesError> {
         let account = actor.account.ok_or(CasesError::Forbidden)?;

@@ -1229,3 +1229,96 @@ async fn a_room_links_e_akte_files_and_opening_one_checks_the_files_own_permissi
     assert_eq!(res.status, 400, "{}", res.body);
     assert_eq!(app.count("rooms_file_link").await, 1);
 }
+
+#[tokio::test]
+async fn a_video_consultation_on_a_case_invites_the_applicant_who_joins_without_moderating() {
+    use chrono::{TimeZone, Utc};
+    let app = testkit::spawn_app_with(|s| {
+        s.rooms.jitsi_url = "https://meet.musterstadt.example".into();
+        s.rooms.jitsi_app_id = "rathaus".into();
+        s.rooms.jitsi_secret = "geheim-und-lang-genug-fuer-hs256".into();
+    })
+    .await;
+    app.clock.set(
+        Utc.with_ymd_and_hms(2027, 1, 4, 8, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    app.seed_demo().await;
+    let case = crate::delivery::citizen_case(&app).await;
+    let unit = crate::case_work::unit_code(&app, &case).await;
+    let n = Uuid::now_v7().simple().to_string();
+    let tail = &n[n.len() - 6..];
+    let clerk = person(&app, &format!("video.{tail}"), &unit, &[Role::Clerk]).await;
+    let stranger = person(
+        &app,
+        &format!("anders.{tail}"),
+        &format!("6{}", &tail[..4]),
+        &[Role::Clerk],
+    )
+    .await;
+    // Someone who may not work on the case cannot start one.
+    app.login_staff(&stranger.1).await;
+    let res = app
+        .post_form(&format!("/arbeit/vorgaenge/{}/video", case.id), &[])
+        .await;
+    assert_eq!(res.status, 404, "{}", res.body);
+    assert_eq!(app.count("rooms_meeting").await, 0);
+    // The clerk starts it from the case page and joins as moderator.
+    app.login_staff(&clerk.1).await;
+    let page = app.get(&format!("/arbeit/vorgaenge/{}", case.id)).await;
+    assert!(page.body.contains("id=\"case-video\""), "{}", page.body);
+    let res = app
+        .post_form(&format!("/arbeit/vorgaenge/{}/video", case.id), &[])
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let meeting_page = res.location.expect("location");
+    let meeting = meeting_page.rsplit('/').next().expect("id").to_owned();
+    let page = app.get(&meeting_page).await;
+    assert!(page.body.contains("?jwt="), "{}", page.body);
+    // The applicant is told on the case (portal message and e-mail).
+    app.run_jobs().await;
+    let link = format!("/konto/videoberatung/{meeting}");
+    assert!(
+        app.mails()
+            .iter()
+            .any(|m| m.contains("erika.mustermann@example.org")),
+        "the applicant gets an e-mail"
+    );
+    let messages: i64 = storage::on_db!(&app.app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases_message WHERE case_id = $1 AND body LIKE $2").bind(case.id).bind(format!("%{link}%")).fetch_one(pool).await).expect("count");
+    assert_eq!(messages, 1, "the invitation is filed on the case");
+    // The applicant joins: a token with her name, not moderating.
+    app.login_citizen("erika.mustermann@example.org").await;
+    let page = app.get(&link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let token = page
+        .body
+        .split("?jwt=")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("token")
+        .to_owned();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    v.set_audience(&["jitsi"]);
+    let c = jsonwebtoken::decode::<serde_json::Value>(
+        &token,
+        &jsonwebtoken::DecodingKey::from_secret(b"geheim-und-lang-genug-fuer-hs256"),
+        &v,
+    )
+    .expect("valid")
+    .claims;
+    assert_eq!(
+        c["context"]["user"]["email"],
+        "erika.mustermann@example.org"
+    );
+    assert_eq!(c["context"]["user"]["moderator"], false);
+    // An unknown meeting is nobody's.
+    let res = app
+        .get(&format!("/konto/videoberatung/{}", Uuid::now_v7()))
+        .await;
+    assert_eq!(res.status, 404);
+    // After the consultation the link says it is over.
+    app.clock.advance(chrono::Duration::hours(3));
+    let page = app.get(&link).await;
+    assert!(page.body.contains("id=\"join-problem\""), "{}", page.body);
+}

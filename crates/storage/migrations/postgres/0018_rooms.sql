@@ -148,6 +148,8 @@ CREATE TABLE rooms_meeting (
     ends_at      TIMESTAMPTZ NOT NULL,
     jitsi_room   TEXT NOT NULL UNIQUE,
     organiser_id UUID NOT NULL REFERENCES identity_account (id),
+    -- A video consultation on a case: its applicant may join too.
+    case_id      UUID,
     created_at   TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX rooms_meeting_room ON rooms_meeting (room_id, starts_at);

@@ -148,6 +148,8 @@ CREATE TABLE rooms_meeting (
     ends_at      TEXT NOT NULL,
     jitsi_room   TEXT NOT NULL UNIQUE,
     organiser_id BLOB NOT NULL REFERENCES identity_account (id),
+    -- A video consultation on a case: its applicant may join too.
+    case_id      BLOB,
     created_at   TEXT NOT NULL
 );
 CREATE INDEX rooms_meeting_room ON rooms_meeting (room_id, starts_at);
