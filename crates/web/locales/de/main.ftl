@@ -1426,3 +1426,18 @@ rooms-consultation-help = Ihre Sachbearbeiterin oder Ihr Sachbearbeiter wartet i
 rooms-consultation-cases = Zu Ihren Vorgängen
 rooms-case-video = Videoberatung starten
 rooms-case-video-hint = Die antragstellende Person bekommt eine Nachricht mit dem Link.
+
+## Staff surveys
+err-survey_no_questions = Eine Befragung braucht mindestens eine Frage.
+err-survey_question_id = Der Schlüssel der Frage besteht aus Buchstaben, Ziffern und _ (höchstens 60 Zeichen).
+err-survey_question_id_twice = Diesen Schlüssel hat schon eine andere Frage.
+err-survey_options = Geben Sie mindestens zwei verschiedene Antwortmöglichkeiten an.
+err-survey_scale_range = Eine Skala reicht von einem kleineren zu einem größeren Wert, höchstens 10 Stufen.
+err-survey_number_range = Der kleinste erlaubte Wert ist größer als der größte.
+err-survey_text_length = Die Länge einer Textantwort liegt zwischen 1 und 10 000 Zeichen.
+err-survey_condition_question = Eine Bedingung bezieht sich auf eine frühere Frage dieser Befragung.
+err-survey_condition_values = Die Bedingung nennt Antworten, die die frühere Frage nicht hat.
+err-survey_answer_unknown = Diese Frage gibt es in der Befragung nicht.
+err-survey_answer_not_asked = Diese Frage wird nach Ihren vorigen Antworten nicht gestellt.
+err-survey_answer_required = Bitte beantworten Sie diese Frage.
+err-survey_answer_invalid = Diese Antwort passt nicht zur Frage: wählen Sie eine der Möglichkeiten oder einen Wert im erlaubten Bereich.

@@ -1426,3 +1426,18 @@ rooms-consultation-help = Your case worker is waiting in the video room. Your br
 rooms-consultation-cases = To your cases
 rooms-case-video = Start video consultation
 rooms-case-video-hint = The applicant gets a message with the link.
+
+## Staff surveys
+err-survey_no_questions = A survey needs at least one question.
+err-survey_question_id = The question's key consists of letters, digits and _ (at most 60 characters).
+err-survey_question_id_twice = Another question already has this key.
+err-survey_options = Give at least two different options.
+err-survey_scale_range = A scale runs from a smaller to a larger value, at most 10 steps.
+err-survey_number_range = The smallest allowed value is larger than the largest.
+err-survey_text_length = The length of a text answer is between 1 and 10,000 characters.
+err-survey_condition_question = A condition refers to an earlier question of this survey.
+err-survey_condition_values = The condition names answers the earlier question does not have.
+err-survey_answer_unknown = This survey has no such question.
+err-survey_answer_not_asked = After your earlier answers this question is not asked.
+err-survey_answer_required = Please answer this question.
+err-survey_answer_invalid = This answer does not fit the question: choose one of the options or a value in the allowed range.
