@@ -5,5 +5,6 @@
 //! smaller than the minimum is shown or can be worked out from the figures
 //! that are shown (complementary suppression).
 
+pub mod demo;
 pub mod domain;
 pub mod suppression;
