@@ -61,18 +61,18 @@ pub fn local_time(t: impl std::borrow::Borrow<DateTime<Utc>>) -> String {
         .to_string()
 }
 
-fn uuid(s: &str) -> Result<Uuid, AppError> {
+pub(crate) fn uuid(s: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-fn value(form: &HashMap<String, String>, name: &str) -> String {
+pub(crate) fn value(form: &HashMap<String, String>, name: &str) -> String {
     form.get(name)
         .map(|v| v.trim().to_owned())
         .unwrap_or_default()
 }
 
 /// Field errors to show on the page, or the error page.
-fn split(e: RoomsError) -> Result<FieldErrors, AppError> {
+pub(crate) fn split(e: RoomsError) -> Result<FieldErrors, AppError> {
     match e {
         RoomsError::Invalid(errors) => Ok(errors),
         RoomsError::Conflict(code) => {

@@ -824,7 +824,7 @@ impl RoomsService {
         id: Uuid,
         archived: bool,
     ) -> Result<RoomRow, RoomsError> {
-        let me = Self::me(actor)?;
+        Self::me(actor)?;
         let room = self.store.room(id).await?.ok_or(RoomsError::NotFound)?;
         // The role as if the room were open: archiving makes everyone a
         // reader, but its owner may open it again.
@@ -835,7 +835,6 @@ impl RoomsService {
         if self.role_in(actor, &open).await? != Some(RoomRole::Owner)
             || room.kind == RoomKind::Direct.as_str()
         {
-            let _ = me;
             return Err(RoomsError::Forbidden);
         }
         let now = self.clock.now();

@@ -4,6 +4,7 @@
 //! comments.
 
 use crate::domain::{RoomKind, RoomRole};
+use crate::pages::{split, uuid, value};
 use crate::service::{RoomsError, RoomsService};
 use crate::store::{CommentRow, PageRow, PostRow, RevisionRow, RoomRow};
 use crate::wiki::{DiffLine, PageInput, PostInput, render};
@@ -49,31 +50,9 @@ pub fn router(svc: Arc<RoomsService>) -> Router {
         .with_state(svc)
 }
 
-fn uuid(s: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
-}
-
-fn value(form: &HashMap<String, String>, name: &str) -> String {
-    form.get(name)
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default()
-}
-
 /// The body as typed (leading spaces are Markdown).
 fn text(form: &HashMap<String, String>, name: &str) -> String {
     form.get(name).cloned().unwrap_or_default()
-}
-
-fn split(e: RoomsError) -> Result<FieldErrors, AppError> {
-    match e {
-        RoomsError::Invalid(errors) => Ok(errors),
-        RoomsError::Conflict(code) => {
-            let mut errors = FieldErrors::new();
-            errors.add("fehler", &code);
-            Ok(errors)
-        }
-        other => Err(other.into()),
-    }
 }
 
 async fn room_of(svc: &RoomsService, actor: &Actor, id: Uuid) -> Result<(RoomRow, bool), AppError> {
