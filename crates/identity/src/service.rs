@@ -1461,7 +1461,7 @@ impl IdentityService {
     // --- API tokens ------------------------------------------------------
 
     /// Scopes an API token can carry.
-    pub const SCOPES: [&'static str; 14] = [
+    pub const SCOPES: [&'static str; 16] = [
         "cases:read",
         "cases:write",
         "payments:read",
@@ -1476,6 +1476,8 @@ impl IdentityService {
         "records:disposal",
         "rooms:read",
         "rooms:write",
+        "surveys:read",
+        "surveys:write",
     ];
 
     /// Creates an API token (admins); the plain token is returned once.

@@ -61,6 +61,8 @@ pub struct Application {
     pub workplace: Arc<workplace::WorkplaceService>,
     /// Team rooms.
     pub rooms: Arc<rooms::RoomsService>,
+    /// Staff surveys.
+    pub surveys: Arc<surveys::SurveysService>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Metrics registry.
@@ -70,7 +72,7 @@ pub struct Application {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "rathaus API", description = "JSON API of rathaus, the open-source digital city hall. Authenticate with `Authorization: Bearer <token>` (API tokens are created by admins) or a staff session. Errors are application/problem+json (RFC 9457).", license(name = "EUPL-1.2")),
-    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Online forms of services, their versions and submissions"), (name = "records", description = "The E-Akte: file plan"), (name = "cases", description = "Cases: queue, case, claim, status"), (name = "cosigning", description = "Co-signing routes (Mitzeichnung) with version-bound signatures"), (name = "workplace", description = "Mobile work: service agreement, enrolment, readiness, devices, VPN, presence plans"), (name = "rooms", description = "Team rooms: rooms, members, chat with threads and mentions, live events"), (name = "operations", description = "Jobs and the access log"))
+    tags((name = "identity", description = "Accounts, org units, roles"), (name = "catalogue", description = "The service catalogue: search, services, life situations, import and export"), (name = "forms", description = "Online forms of services, their versions and submissions"), (name = "records", description = "The E-Akte: file plan"), (name = "cases", description = "Cases: queue, case, claim, status"), (name = "cosigning", description = "Co-signing routes (Mitzeichnung) with version-bound signatures"), (name = "workplace", description = "Mobile work: service agreement, enrolment, readiness, devices, VPN, presence plans"), (name = "rooms", description = "Team rooms: rooms, members, chat with threads and mentions, live events"), (name = "surveys", description = "Staff surveys: unlinkable participation, results with small groups withheld"), (name = "operations", description = "Jobs and the access log"))
 )]
 struct ApiDoc;
 
@@ -334,6 +336,12 @@ impl Application {
             .with_files(Arc::new(CaseDirectory(cases.clone()))),
         );
         rooms.ensure_index().await?;
+        let surveys = Arc::new(surveys::SurveysService::new(
+            surveys::store::SurveysStore::new(db.clone()),
+            identity.clone(),
+            clock.clone(),
+            settings.public_url(),
+        ));
         cases.set_notice_routes(Arc::new(Routes(cosigning.clone())));
         identity.set_home_panels(vec![
             Arc::new(cosigning::pages::RequestsPanel(cosigning.clone())),
@@ -343,6 +351,7 @@ impl Application {
             cosigning,
             workplace,
             rooms,
+            surveys,
             disposal,
             cases,
             mailbox,
@@ -372,6 +381,7 @@ impl Application {
             .merge(cosigning::api::router(self.cosigning.clone()))
             .merge(workplace::api::router(self.workplace.clone()))
             .merge(rooms::api::router(self.rooms.clone()))
+            .merge(surveys::api::router(self.surveys.clone()))
             .merge(cases::api::router(self.cases.clone()))
             .merge(mailbox::api::router(self.mailbox.clone()))
             .merge(ops::api_router(self.clone()))
@@ -397,6 +407,10 @@ impl Application {
             .merge(cosigning::pages::router(self.cosigning.clone()))
             .merge(workplace::pages::router(self.workplace.clone()))
             .merge(rooms::pages::router(self.rooms.clone()))
+            .merge(surveys::pages::router(
+                self.surveys.clone(),
+                self.settings.city_name.clone(),
+            ))
             .merge(cases::http::router(cases::http::Pages {
                 cases: self.cases.clone(),
                 clock: self.clock.clone(),
@@ -469,6 +483,7 @@ impl Application {
             let mailbox = self.mailbox.clone();
             let cosigning = self.cosigning.clone();
             let workplace = self.workplace.clone();
+            let surveys = self.surveys.clone();
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -498,6 +513,12 @@ impl Application {
                                 Ok(0) => {}
                                 Ok(n) => tracing::info!(deleted = n, "old presence plans deleted"),
                                 Err(e) => tracing::warn!(error = %e, "deleting old presence plans failed"),
+                            }
+                            // Surveys past their last day stop taking answers.
+                            match surveys.close_due().await {
+                                Ok(0) => {}
+                                Ok(n) => tracing::info!(closed = n, "surveys closed"),
+                                Err(e) => tracing::warn!(error = %e, "closing surveys failed"),
                             }
                         }
                         _ = rx.changed() => break,

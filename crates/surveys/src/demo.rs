@@ -11,6 +11,9 @@ pub const MOBILE_WORK: &str = include_str!("../demo/mobiles-arbeiten.json");
 /// The demo survey's title.
 pub const MOBILE_WORK_TITLE: &str = "Erfahrungen mit dem mobilen Arbeiten";
 
+/// The demo survey's introduction.
+pub const INTRO: &str = "Wie haben Sie das mobile Arbeiten erlebt, und wie möchten Sie künftig arbeiten? Ihre Antworten sind anonym: Gespeichert wird getrennt, dass Sie teilgenommen haben (damit niemand doppelt antwortet und nur erinnert wird, wer noch nicht teilgenommen hat), und was Sie geantwortet haben – ohne Namen, ohne Uhrzeit, ohne Verbindung zwischen beidem. Ergebnisse werden erst nach Freigabe durch den Personalrat gezeigt, und nie für Gruppen mit weniger als fünf Antworten.";
+
 /// The demo survey's questions.
 pub fn mobile_work() -> Result<Vec<Question>, serde_json::Error> {
     serde_json::from_str(MOBILE_WORK)

@@ -194,6 +194,30 @@ fn shown(q: &Question, answers: &BTreeMap<String, Answer>) -> bool {
     }
 }
 
+/// The answers without those to questions hidden by their condition
+/// (a form without scripts shows every question; what does not apply is
+/// not asked, so it is dropped rather than refused).
+pub fn drop_not_asked(
+    questions: &[Question],
+    answers: &BTreeMap<String, Answer>,
+) -> BTreeMap<String, Answer> {
+    let mut out = BTreeMap::new();
+    for q in questions {
+        if let Some(a) = answers.get(&q.id)
+            && shown(q, &out)
+        {
+            out.insert(q.id.clone(), a.clone());
+        }
+    }
+    // Unknown keys stay, so the check names them.
+    for (k, a) in answers {
+        if !questions.iter().any(|q| &q.id == k) {
+            out.insert(k.clone(), a.clone());
+        }
+    }
+    out
+}
+
 /// Checks one person's answers against the questions: each answer fits
 /// its question, required shown questions are answered, and nothing is
 /// answered that was not asked (an unknown key, or a question hidden by

@@ -197,7 +197,18 @@ fn decide(g: &Groups, min: u64) -> Vec<bool> {
             .filter(|i| small(*i) && known.get(*i).copied().unwrap_or(false))
             .max_by_key(|i| g.depth.get(*i).copied().unwrap_or(0))
         else {
-            return shown;
+            // No single small group can be worked out; the hidden groups
+            // under one known total together can (the total minus the
+            // visible ones), so together they must reach the minimum too.
+            match residual(g, &known, &shown, min) {
+                Some(pick) => {
+                    if let Some(s) = shown.get_mut(pick) {
+                        *s = false;
+                    }
+                    continue;
+                }
+                None => return shown,
+            }
         };
         let mut candidates: Vec<usize> = Vec::new();
         if let Some(p) = g.parent.get(victim).copied().flatten() {
@@ -245,6 +256,36 @@ fn decide(g: &Groups, min: u64) -> Vec<bool> {
             None => return shown,
         }
     }
+}
+
+/// A visible group to withhold because the hidden groups under a known
+/// total add up to fewer than `min` (but more than none): the smallest
+/// visible group beside them, else the total itself, else the smallest
+/// visible group anywhere.
+fn residual(g: &Groups, known: &[bool], shown: &[bool], min: u64) -> Option<usize> {
+    let value = |i: usize| g.value.get(i).copied().unwrap_or(0);
+    let is = |v: &[bool], i: usize| v.get(i).copied().unwrap_or(false);
+    for (p, kids) in g.children.iter().enumerate() {
+        if kids.is_empty() || !is(known, p) {
+            continue;
+        }
+        let hidden: u64 = kids.iter().filter(|c| !is(known, **c)).map(|c| value(*c)).sum();
+        if hidden == 0 || hidden >= min {
+            continue;
+        }
+        let mut visible: Vec<usize> = kids.iter().copied().filter(|c| is(shown, *c)).collect();
+        visible.sort_by_key(|c| (value(*c), *c));
+        if let Some(c) = visible.first() {
+            return Some(*c);
+        }
+        if is(shown, p) {
+            return Some(p);
+        }
+        return (0..g.value.len())
+            .filter(|i| is(shown, *i))
+            .min_by_key(|i| (value(*i), *i));
+    }
+    None
 }
 
 /// The breakdown of `units` with every group below `min` protected.

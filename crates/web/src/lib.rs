@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod charts;
 pub mod csrf;
 pub mod download;
 pub mod error;

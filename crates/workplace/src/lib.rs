@@ -9,7 +9,6 @@
 //! works on presence (on site, mobile, absent), never on output.
 
 pub mod api;
-pub mod charts;
 pub mod devices;
 pub mod domain;
 pub mod pages;

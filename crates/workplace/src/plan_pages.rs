@@ -485,7 +485,7 @@ async fn render_plan(
     let share_chart = if shares.is_empty() {
         String::new()
     } else {
-        crate::charts::bars(
+        web::charts::bars(
             &ctx.t("workplace-report-person-share"),
             &shares
                 .iter()
@@ -778,7 +778,7 @@ async fn report_page(
 ) -> Result<Response, AppError> {
     let month = month_of(&q.monat).unwrap_or_else(|| svc.today());
     let a = svc.aggregates(&actor, month).await?;
-    let share_chart = crate::charts::bars(
+    let share_chart = web::charts::bars(
         &ctx.t("workplace-report-share"),
         &a.units
             .iter()
@@ -786,7 +786,7 @@ async fn report_page(
             .collect::<Vec<_>>(),
         Some(a.max_percent),
     );
-    let ready_chart = crate::charts::bars(
+    let ready_chart = web::charts::bars(
         &ctx.t("workplace-report-ready"),
         &a.units
             .iter()

@@ -29,6 +29,7 @@ mod records;
 mod search;
 mod shell;
 mod staff_login;
+mod surveys;
 mod team_rooms;
 mod workplace;
 mod workplace_plans;

@@ -110,6 +110,20 @@ proptest! {
     }
 
     #[test]
+    fn hidden_groups_under_a_known_total_together_reach_the_minimum((units, min) in tree()) {
+        let (g, shown) = groups_and_shown(&units, min);
+        let base: Vec<bool> = shown.iter().enumerate().map(|(i, s)| *s || g.value[i] == 0).collect();
+        let known = derivable(&g.children, &base);
+        for (p, kids) in g.children.iter().enumerate() {
+            if kids.is_empty() || !known[p] {
+                continue;
+            }
+            let hidden: u64 = kids.iter().filter(|c| !known[**c]).map(|c| g.value[*c]).sum();
+            prop_assert!(hidden == 0 || hidden >= min, "the hidden groups under {p} add up to {hidden}: {units:?}, shown {shown:?}");
+        }
+    }
+
+    #[test]
     fn propagation_finds_exactly_what_linear_algebra_finds((units, min) in tree()) {
         let (g, shown) = groups_and_shown(&units, min);
         let base: Vec<bool> = shown.iter().enumerate().map(|(i, s)| *s || g.value[i] == 0).collect();
@@ -162,6 +176,22 @@ fn a_department_total_minus_its_visible_units_does_not_give_the_small_one_away()
     assert_eq!(b.totals[1].shown, Some(12));
     // Nobody answered directly in the office: not shown, and nothing to protect.
     assert_eq!(b.direct[0].map(|f| f.shown), Some(None));
+}
+
+#[test]
+fn two_small_groups_together_are_protected_as_well() {
+    // Groups of 1 and 2 beside one of 20: the total minus the 20 would be
+    // the 3 of both small groups together, so the 20 is withheld too.
+    let units = [
+        Unit { parent: None, respondents: 0 },
+        Unit { parent: Some(0), respondents: 20 },
+        Unit { parent: Some(0), respondents: 1 },
+        Unit { parent: Some(0), respondents: 2 },
+    ];
+    let b = breakdown(&units, 5);
+    assert_eq!(b.totals[0].shown, Some(23));
+    assert_eq!(b.totals[1].shown, None);
+    assert!(b.totals[1].complementary);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Report charts as SVG, drawn with plotters on the server. Every chart
+//! Report charts as SVG, drawn with plotters on the server (mobile-work
+//! reports, survey results). Every chart
 //! stands beside a table with the same figures (for screen readers and
 //! for copying); the SVG itself is marked as an image with a title.
 
