@@ -852,6 +852,10 @@ describe('rathaus end to end', () => {
   );
 
   /** A demo staff member logs in for the first time: password, TOTP enrolment, recovery codes. */
+  // TOTP secrets of the staff enrolled in this server run, with the last
+  // time step used (a step is accepted once per account).
+  const staffSecrets = new Map();
+
   async function staffFirstLogin(page, email) {
     await goto(page, '/arbeit/anmelden');
     await page.fill('#email', email);
@@ -859,9 +863,29 @@ describe('rathaus end to end', () => {
     await submit(page);
     await expectPath(page, '/arbeit/anmelden/einrichten');
     const secret = clean(await page.textContent('#totp-secret'));
-    await page.fill('#code', totp(secret, currentStep()));
+    const step = currentStep();
+    await page.fill('#code', totp(secret, step));
     await submit(page);
+    staffSecrets.set(email, { secret, step });
     await navigate(page, () => page.click('main a.kern-btn'));
+    await expectPath(page, '/arbeit');
+  }
+
+  /** Logs in staff enrolled earlier in this run (else enrols them). */
+  async function staffLogin(page, email) {
+    const known = staffSecrets.get(email);
+    if (!known) return staffFirstLogin(page, email);
+    await goto(page, '/arbeit/anmelden');
+    await page.fill('#email', email);
+    await page.fill('#password', DEMO_PASSWORD);
+    await submit(page);
+    await expectPath(page, '/arbeit/anmelden/code');
+    const step = Math.max(known.step + 1, currentStep());
+    // One step ahead is accepted (clock skew); wait for anything later.
+    while (step > currentStep() + 1) await delay(1000);
+    await page.fill('#code', totp(known.secret, step));
+    await submit(page);
+    staffSecrets.set(email, { secret: known.secret, step });
     await expectPath(page, '/arbeit');
   }
 
@@ -1364,6 +1388,116 @@ describe('rathaus end to end', () => {
         assert.match(clean(await council.textContent('#enrolment-table')), /Meldewesen/);
         assert.match(clean(await council.textContent('#enrolment-table')), /zu wenige Personen/);
         assert.doesNotMatch(clean(await council.textContent('main')), /Mia Mobil/);
+        await checkPage(council);
+        const { problems } = pageOptions.get(council);
+        assert.deepEqual(problems, [], formatProblems(problems));
+      } finally {
+        await council.context().close();
+      }
+    }),
+  );
+
+  test(
+    'staff survey (desktop HR, phone staff, desktop staff council): the demo survey for two units, answered, published, small groups withheld',
+    { timeout: TEST_TIMEOUT_MS },
+    journey('staff-survey', DESKTOP, false, async (hr) => {
+      await staffFirstLogin(hr, 'personal@musterstadt.example');
+      await goto(hr, '/arbeit/befragungen');
+      await checkPage(hr);
+      // Units chosen but none ticked: refused with the error summary.
+      await hr.check('#audience-units');
+      await submit(hr, 'main form[action="/arbeit/befragungen"] button[type=submit]');
+      assert.match(clean(await hr.textContent('#fehler')), /mindestens eine Organisationseinheit/);
+      await checkPage(hr);
+      await hr.check('#audience-units');
+      await hr.getByLabel('33 Bürgeramt', { exact: true }).check();
+      await hr.getByLabel('37 Feuerwehr', { exact: true }).check();
+      await submit(hr, 'main form[action="/arbeit/befragungen"] button[type=submit]');
+      const survey = new URL(hr.url()).pathname;
+      assert.match(survey, /^\/arbeit\/befragungen\/[0-9a-f-]{36}$/);
+      assert.match(clean(await hr.textContent('#survey-state')), /Entwurf/);
+      await checkPage(hr);
+      await submit(hr, 'form[action$="/oeffnen"] button[type=submit]');
+      assert.match(clean(await hr.textContent('#survey-state')), /läuft/);
+      await checkPage(hr);
+
+      // Staff answer on their phones: five of the Bürgeramt (with the
+      // Meldewesen below it), one of the Feuerwehr.
+      const staff = [
+        ['paula.petersen@musterstadt.example', 'Bürgeramt', '1'],
+        ['mobil@musterstadt.example', 'Bürgeramt', '2'],
+        ['nora.neumann@musterstadt.example', 'Bürgeramt', '1'],
+        ['omar.oezdemir@musterstadt.example', 'Bürgeramt', '4'],
+        ['leitung.meldewesen@musterstadt.example', 'Bürgeramt', '2'],
+        ['feuerwehr@musterstadt.example', 'Feuerwehr', '4'],
+      ];
+      for (const [i, [email, area, future]] of staff.entries()) {
+        const phone = await newPage(PHONE, { label: `staff-survey-${i}`, checkOverflow: true });
+        try {
+          await staffLogin(phone, email);
+          await goto(phone, '/arbeit/befragungen');
+          await navigate(phone, () => phone.click('#surveys a:has-text("Erfahrungen mit dem mobilen Arbeiten")'));
+          if (i === 0) {
+            await checkPage(phone);
+            // Sent without the required answers: the summary names them.
+            await submit(phone, '.rh-survey-form button[type=submit]');
+            assert.match(clean(await phone.textContent('#fehler')), /Bitte beantworten Sie diese Frage/);
+            await checkPage(phone);
+          }
+          await phone.check('#q_mobil_gearbeitet_1');
+          await phone.fill('[id="answers.tage_pro_woche"]', String(1 + (i % 3)));
+          await phone.check(`#q_zufriedenheit_${1 + (i % 5)}`);
+          await phone.check(`#q_zukunft_${future}`);
+          if (future === '4') await phone.check('#q_gruende_nein_1');
+          await phone.fill('[id="answers.anregungen"]', `Anregung ${i}`);
+          await phone.getByLabel(area, { exact: true }).check();
+          await submit(phone, '.rh-survey-form button[type=submit]');
+          assert.match(clean(await phone.textContent('h1')), /Vielen Dank/);
+          assert.match(clean(await phone.textContent('#change-secret')), /^[A-Z2-9]{4}(-[A-Z2-9]{4}){4}$/);
+          if (i === 0) await checkPage(phone);
+          // A second time: no form, only the note that they took part.
+          await goto(phone, survey);
+          assert.equal(await phone.locator('.rh-survey-form').count(), 0);
+          assert.match(clean(await phone.textContent('#took-part')), /teilgenommen/);
+          if (i === 0) await checkPage(phone);
+          const { problems } = pageOptions.get(phone);
+          assert.deepEqual(problems, [], formatProblems(problems));
+        } finally {
+          await phone.context().close();
+        }
+      }
+
+      // HR sees participation per unit (the Feuerwehr's one withheld) and
+      // closes the survey.
+      await goto(hr, survey);
+      const participation = clean(await hr.textContent('#participation'));
+      assert.match(participation, /Bürgeramt/);
+      assert.match(participation, /Feuerwehr\s*\d+\s*zu wenige Antworten/);
+      await checkPage(hr);
+      await submit(hr, 'form[action$="/schliessen"] button[type=submit]');
+      assert.match(clean(await hr.textContent('#survey-state')), /beendet/);
+      await checkPage(hr);
+
+      // The staff council checks what is withheld and publishes.
+      const council = await newPage(DESKTOP, { label: 'staff-survey-council', checkOverflow: false });
+      try {
+        await staffLogin(council, 'personalrat@musterstadt.example');
+        await goto(council, survey);
+        assert.match(clean(await council.textContent('#withheld')), /Feuerwehr: zu wenige Antworten/);
+        await checkPage(council);
+        const refused = await submit(council, 'form[action$="/veroeffentlichen"] button[type=submit]');
+        assert.equal(refused.status(), 200);
+        assert.match(clean(await council.textContent('#fehler')), /Bestätigen Sie/);
+        await checkPage(council);
+        await council.check('#confirm-box');
+        await submit(council, 'form[action$="/veroeffentlichen"] button[type=submit]');
+        assert.match(clean(await council.textContent('#survey-state')), /veröffentlicht/);
+        await navigate(council, () => council.click('#results-link'));
+        assert.match(clean(await council.textContent('#respondents')), /6 Personen/);
+        assert.ok((await council.locator('.rh-chart svg[role="img"]').count()) >= 5, 'a chart per question');
+        const main = clean(await council.textContent('main'));
+        assert.match(main, /zu wenige Antworten/);
+        assert.doesNotMatch(main, /Frank Feuerwehr|Paula Petersen/);
         await checkPage(council);
         const { problems } = pageOptions.get(council);
         assert.deepEqual(problems, [], formatProblems(problems));

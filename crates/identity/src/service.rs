@@ -842,6 +842,34 @@ impl IdentityService {
             .collect())
     }
 
+    /// The home unit of an active staff member, without an access-log
+    /// entry: for contexts that check their caller themselves and must not
+    /// leave a trace of when they asked (a survey's audience check).
+    pub async fn home_unit_of(&self, id: AccountId) -> Result<Option<OrgUnitId>, IdentityError> {
+        Ok(self
+            .store
+            .account(id)
+            .await?
+            .filter(|a| a.status == AccountStatus::Active)
+            .and_then(|a| a.org_unit))
+    }
+
+    /// E-mail addresses of the active staff among `ids` (e.g. survey
+    /// reminders), without an access-log entry per person.
+    pub async fn staff_emails(
+        &self,
+        ids: &[AccountId],
+    ) -> Result<Vec<(AccountId, String)>, IdentityError> {
+        let raw: Vec<Uuid> = ids.iter().map(|a| a.0).collect();
+        Ok(self
+            .store
+            .staff_emails(&raw)
+            .await?
+            .into_iter()
+            .map(|(a, e)| (AccountId(a), e))
+            .collect())
+    }
+
     /// Active staff named by the local part of their e-mail address
     /// (`mia.mobil` for mia.mobil@…): (account, name, home unit). For
     /// contexts that check their caller themselves (chat mentions).

@@ -494,11 +494,44 @@ impl IdentityStore {
     /// unit), by name.
     pub async fn members_of(&self, units: &[Uuid]) -> Result<Vec<(Uuid, String, Uuid)>, DbError> {
         let mut out = Vec::new();
-        for unit in units {
-            let rows: Vec<(Uuid, String, Uuid)> = on_db!(&self.db, pool => sqlx::query_as(
+        // In chunks of units, not a query per unit (a survey of all staff
+        // asks for every unit of the city).
+        for chunk in units.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
                 "SELECT id, display_name, org_unit_id FROM identity_account
-                 WHERE org_unit_id = $1 AND status = 'active' AND kind = 'staff' ORDER BY display_name, id",
-            ).bind(unit).fetch_all(pool).await?);
+                 WHERE org_unit_id IN ({list}) AND status = 'active' AND kind = 'staff' ORDER BY display_name, id"
+            );
+            let rows: Vec<(Uuid, String, Uuid)> = on_db!(&self.db, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for u in chunk { q = q.bind(u); }
+                q.fetch_all(pool).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// (id, e-mail) of the active staff among `ids`.
+    pub async fn staff_emails(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, DbError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id, email FROM identity_account
+                 WHERE id IN ({list}) AND status = 'active' AND kind = 'staff' ORDER BY email"
+            );
+            let rows: Vec<(Uuid, String)> = on_db!(&self.db, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for u in chunk { q = q.bind(u); }
+                q.fetch_all(pool).await?
+            });
             out.extend(rows);
         }
         Ok(out)

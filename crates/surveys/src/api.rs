@@ -64,7 +64,10 @@ pub(crate) fn id(s: &str) -> Result<Uuid, AppError> {
 /// The surveys the actor sees.
 #[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys",
     responses((status = 200, body = Vec<SurveyView>), (status = 403, body = web::error::Problem)))]
-async fn list(State(svc): Svc, ApiActor(actor): ApiActor) -> Result<ApiJson<Vec<SurveyView>>, AppError> {
+async fn list(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<Vec<SurveyView>>, AppError> {
     Ok(ApiJson(svc.list(&actor).await?))
 }
 
@@ -76,14 +79,21 @@ async fn create(
     ApiActor(actor): ApiActor,
     ApiJson(input): ApiJson<SurveyInput>,
 ) -> Result<(StatusCode, ApiJson<SurveyRow>), AppError> {
-    Ok((StatusCode::CREATED, ApiJson(svc.create(&actor, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(svc.create(&actor, input).await?),
+    ))
 }
 
 /// A survey with its questions.
 #[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys",
     params(("id" = String, Path, description = "Survey id")),
     responses((status = 200, body = SurveyView), (status = 404, body = web::error::Problem)))]
-async fn survey(State(svc): Svc, ApiActor(actor): ApiActor, Path(s): Path<String>) -> Result<ApiJson<SurveyView>, AppError> {
+async fn survey(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(s): Path<String>,
+) -> Result<ApiJson<SurveyView>, AppError> {
     Ok(ApiJson(svc.view(&actor, id(&s)?).await?))
 }
 
@@ -104,7 +114,11 @@ async fn update(
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/open", tag = "surveys",
     params(("id" = String, Path, description = "Survey id")),
     responses((status = 200, body = SurveyRow), (status = 409, body = web::error::Problem)))]
-async fn open(State(svc): Svc, ApiActor(actor): ApiActor, Path(s): Path<String>) -> Result<ApiJson<SurveyRow>, AppError> {
+async fn open(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(s): Path<String>,
+) -> Result<ApiJson<SurveyRow>, AppError> {
     Ok(ApiJson(svc.open(&actor, id(&s)?).await?))
 }
 
@@ -112,7 +126,11 @@ async fn open(State(svc): Svc, ApiActor(actor): ApiActor, Path(s): Path<String>)
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/close", tag = "surveys",
     params(("id" = String, Path, description = "Survey id")),
     responses((status = 200, body = SurveyRow), (status = 409, body = web::error::Problem)))]
-async fn close(State(svc): Svc, ApiActor(actor): ApiActor, Path(s): Path<String>) -> Result<ApiJson<SurveyRow>, AppError> {
+async fn close(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(s): Path<String>,
+) -> Result<ApiJson<SurveyRow>, AppError> {
     Ok(ApiJson(svc.close(&actor, id(&s)?).await?))
 }
 
@@ -127,7 +145,11 @@ pub struct Reminded {
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/remind", tag = "surveys",
     params(("id" = String, Path, description = "Survey id")),
     responses((status = 200, body = Reminded), (status = 409, body = web::error::Problem)))]
-async fn remind(State(svc): Svc, ApiActor(actor): ApiActor, Path(s): Path<String>) -> Result<ApiJson<Reminded>, AppError> {
+async fn remind(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(s): Path<String>,
+) -> Result<ApiJson<Reminded>, AppError> {
     Ok(ApiJson(Reminded {
         sent: svc.remind(&actor, id(&s)?).await?,
     }))
@@ -151,7 +173,9 @@ async fn min_group(
     Path(s): Path<String>,
     ApiJson(input): ApiJson<MinGroup>,
 ) -> Result<ApiJson<SurveyRow>, AppError> {
-    Ok(ApiJson(svc.set_min_group(&actor, id(&s)?, input.min_group).await?))
+    Ok(ApiJson(
+        svc.set_min_group(&actor, id(&s)?, input.min_group).await?,
+    ))
 }
 
 /// What publishing would withhold and why (staff council).
@@ -236,7 +260,8 @@ async fn change(
     ApiJson(input): ApiJson<Change>,
 ) -> Result<ApiJson<Receipt>, AppError> {
     Ok(ApiJson(
-        svc.change(&actor, id(&s)?, &input.secret, &input.answers).await?,
+        svc.change(&actor, id(&s)?, &input.secret, &input.answers)
+            .await?,
     ))
 }
 
@@ -244,7 +269,11 @@ async fn change(
 #[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "surveys",
     params(("id" = String, Path, description = "Survey id")),
     responses((status = 200, body = ResultsView), (status = 403, body = web::error::Problem), (status = 409, body = web::error::Problem)))]
-async fn results(State(svc): Svc, ApiActor(actor): ApiActor, Path(s): Path<String>) -> Result<ApiJson<ResultsView>, AppError> {
+async fn results(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(s): Path<String>,
+) -> Result<ApiJson<ResultsView>, AppError> {
     Ok(ApiJson(svc.results(&actor, id(&s)?).await?))
 }
 
@@ -252,7 +281,11 @@ async fn results(State(svc): Svc, ApiActor(actor): ApiActor, Path(s): Path<Strin
 #[utoipa::path(get, path = "/api/v1/surveys/{id}/results.csv", tag = "surveys",
     params(("id" = String, Path, description = "Survey id")),
     responses((status = 200, content_type = "text/csv"), (status = 403, body = web::error::Problem)))]
-async fn results_csv(State(svc): Svc, ApiActor(actor): ApiActor, Path(s): Path<String>) -> Result<Response, AppError> {
+async fn results_csv(
+    State(svc): Svc,
+    ApiActor(actor): ApiActor,
+    Path(s): Path<String>,
+) -> Result<Response, AppError> {
     let view = svc.results(&actor, id(&s)?).await?;
     csv_response(&view)
 }

@@ -82,7 +82,8 @@ fn state_key(s: SurveyState) -> &'static str {
 }
 
 fn date(d: &Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default()
+    d.map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or_default()
 }
 
 // --- list -------------------------------------------------------------
@@ -103,10 +104,19 @@ impl ListPage {
     }
 }
 
-async fn render_list(p: &Pages, ctx: PageCtx, actor: &Actor, errors: FieldErrors) -> Result<ListPage, AppError> {
+async fn render_list(
+    p: &Pages,
+    ctx: PageCtx,
+    actor: &Actor,
+    errors: FieldErrors,
+) -> Result<ListPage, AppError> {
     let surveys = p.svc.list(actor).await?;
     let hr = SurveysService::is_hr(actor);
-    let units = if hr { p.svc.unit_choices().await? } else { Vec::new() };
+    let units = if hr {
+        p.svc.unit_choices().await?
+    } else {
+        Vec::new()
+    };
     Ok(ListPage {
         ctx,
         surveys,
@@ -116,7 +126,11 @@ async fn render_list(p: &Pages, ctx: PageCtx, actor: &Actor, errors: FieldErrors
     })
 }
 
-async fn list_page(State(p): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser) -> Result<ListPage, AppError> {
+async fn list_page(
+    State(p): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+) -> Result<ListPage, AppError> {
     render_list(&p, ctx, &actor, FieldErrors::new()).await
 }
 
@@ -147,7 +161,9 @@ async fn create(
     }
     if errors.is_empty() {
         match p.svc.from_template(&actor, units).await {
-            Ok(s) => return Ok(Redirect::to(&format!("/arbeit/befragungen/{}", s.id)).into_response()),
+            Ok(s) => {
+                return Ok(Redirect::to(&format!("/arbeit/befragungen/{}", s.id)).into_response());
+            }
             Err(e) => errors = split(e)?,
         }
     }
@@ -191,7 +207,11 @@ fn answer_values(a: &Answer) -> Vec<String> {
     }
 }
 
-fn form_questions(questions: &[Question], chosen: &BTreeMap<String, Vec<String>>, errors: &FieldErrors) -> Vec<FormQuestion> {
+fn form_questions(
+    questions: &[Question],
+    chosen: &BTreeMap<String, Vec<String>>,
+    errors: &FieldErrors,
+) -> Vec<FormQuestion> {
     let mut last = String::new();
     questions
         .iter()
@@ -199,9 +219,24 @@ fn form_questions(questions: &[Question], chosen: &BTreeMap<String, Vec<String>>
             let new_section = q.section != last;
             last = q.section.clone();
             let (kind, options, min, max) = match &q.kind {
-                Kind::Single { options } => ("single", options.iter().map(|o| (o.clone(), o.clone())).collect(), 0, 0),
-                Kind::Multiple { options } => ("multiple", options.iter().map(|o| (o.clone(), o.clone())).collect(), 0, 0),
-                Kind::Scale { min, max, min_label, max_label } => (
+                Kind::Single { options } => (
+                    "single",
+                    options.iter().map(|o| (o.clone(), o.clone())).collect(),
+                    0,
+                    0,
+                ),
+                Kind::Multiple { options } => (
+                    "multiple",
+                    options.iter().map(|o| (o.clone(), o.clone())).collect(),
+                    0,
+                    0,
+                ),
+                Kind::Scale {
+                    min,
+                    max,
+                    min_label,
+                    max_label,
+                } => (
                     "scale",
                     (*min..=*max)
                         .map(|v| {
@@ -218,9 +253,19 @@ fn form_questions(questions: &[Question], chosen: &BTreeMap<String, Vec<String>>
                     *min,
                     *max,
                 ),
-                Kind::YesNo => ("yes_no", vec![("yes".into(), "Ja".into()), ("no".into(), "Nein".into())], 0, 0),
+                Kind::YesNo => (
+                    "yes_no",
+                    vec![("yes".into(), "Ja".into()), ("no".into(), "Nein".into())],
+                    0,
+                    0,
+                ),
                 Kind::Number { min, max } => ("number", Vec::new(), *min, *max),
-                Kind::Text { max_chars } => ("text", Vec::new(), 0, i64::try_from(*max_chars).unwrap_or(2000)),
+                Kind::Text { max_chars } => (
+                    "text",
+                    Vec::new(),
+                    0,
+                    i64::try_from(*max_chars).unwrap_or(2000),
+                ),
             };
             let condition = q
                 .condition
@@ -236,11 +281,21 @@ fn form_questions(questions: &[Question], chosen: &BTreeMap<String, Vec<String>>
                             other => other.to_owned(),
                         })
                         .collect();
-                    Some(format!("Nur wenn Sie bei „{}“ {} geantwortet haben.", on.text, values.iter().map(|v| format!("„{v}“")).collect::<Vec<_>>().join(" oder ")))
+                    Some(format!(
+                        "Nur wenn Sie bei „{}“ {} geantwortet haben.",
+                        on.text,
+                        values
+                            .iter()
+                            .map(|v| format!("„{v}“"))
+                            .collect::<Vec<_>>()
+                            .join(" oder ")
+                    ))
                 })
                 .unwrap_or_default();
             FormQuestion {
-                error: errors.get(&format!("answers.{}", q.id)).map(|e| e.code.clone()),
+                error: errors
+                    .get(&format!("answers.{}", q.id))
+                    .map(|e| e.code.clone()),
                 id: q.id.clone(),
                 section: q.section.clone(),
                 new_section,
@@ -413,7 +468,15 @@ async fn survey_page(
     StaffUser(actor, _): StaffUser,
     Path(id): Path<String>,
 ) -> Result<SurveyPage, AppError> {
-    render_survey(&p, ctx, &actor, crate::api::id(&id)?, FieldErrors::new(), plain()).await
+    render_survey(
+        &p,
+        ctx,
+        &actor,
+        crate::api::id(&id)?,
+        FieldErrors::new(),
+        plain(),
+    )
+    .await
 }
 
 /// HR saves a draft (title, introduction, dates, changes allowed, the
@@ -468,7 +531,9 @@ async fn save(
     }
     let mut extra = plain();
     extra.form = form;
-    Ok(render_survey(&p, ctx, &actor, id, errors, extra).await?.into_response())
+    Ok(render_survey(&p, ctx, &actor, id, errors, extra)
+        .await?
+        .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -504,7 +569,9 @@ async fn answer(
             let errors = split(e)?;
             let mut extra = plain();
             extra.answers = Some(chosen_of(&form));
-            Ok(render_survey(&p, ctx, &actor, id, errors, extra).await?.into_response())
+            Ok(render_survey(&p, ctx, &actor, id, errors, extra)
+                .await?
+                .into_response())
         }
     }
 }
@@ -525,11 +592,22 @@ async fn change(
     if value(&form, "step") != "save" {
         return match p.svc.answers_for_secret(&actor, id, &secret).await {
             Ok(answers) => {
-                extra.answers = Some(answers.iter().map(|(k, a)| (k.clone(), answer_values(a))).collect());
+                extra.answers = Some(
+                    answers
+                        .iter()
+                        .map(|(k, a)| (k.clone(), answer_values(a)))
+                        .collect(),
+                );
                 extra.secret = secret;
-                Ok(render_survey(&p, ctx, &actor, id, FieldErrors::new(), extra).await?.into_response())
+                Ok(
+                    render_survey(&p, ctx, &actor, id, FieldErrors::new(), extra)
+                        .await?
+                        .into_response(),
+                )
             }
-            Err(e) => Ok(render_survey(&p, ctx, &actor, id, split(e)?, extra).await?.into_response()),
+            Err(e) => Ok(render_survey(&p, ctx, &actor, id, split(e)?, extra)
+                .await?
+                .into_response()),
         };
     }
     let answers = parse_answers(&view.questions, &form);
@@ -545,14 +623,23 @@ async fn change(
         Err(e) => {
             extra.answers = Some(chosen_of(&form));
             extra.secret = secret;
-            Ok(render_survey(&p, ctx, &actor, id, split(e)?, extra).await?.into_response())
+            Ok(render_survey(&p, ctx, &actor, id, split(e)?, extra)
+                .await?
+                .into_response())
         }
     }
 }
 
 /// Runs a state change and shows the survey again (with the error or a
 /// notice).
-async fn act<F, Fut>(p: &Pages, ctx: PageCtx, actor: &Actor, id: &str, notice: &str, f: F) -> Result<Response, AppError>
+async fn act<F, Fut>(
+    p: &Pages,
+    ctx: PageCtx,
+    actor: &Actor,
+    id: &str,
+    notice: &str,
+    f: F,
+) -> Result<Response, AppError>
 where
     F: FnOnce(Uuid) -> Fut,
     Fut: std::future::Future<Output = Result<(), SurveysError>>,
@@ -562,42 +649,92 @@ where
         Ok(()) => {
             let mut extra = plain();
             extra.notice = notice.to_owned();
-            Ok(render_survey(p, ctx, actor, id, FieldErrors::new(), extra).await?.into_response())
+            Ok(render_survey(p, ctx, actor, id, FieldErrors::new(), extra)
+                .await?
+                .into_response())
         }
-        Err(e) => Ok(render_survey(p, ctx, actor, id, split(e)?, plain()).await?.into_response()),
+        Err(e) => Ok(render_survey(p, ctx, actor, id, split(e)?, plain())
+            .await?
+            .into_response()),
     }
 }
 
-async fn open(State(p): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Path(id): Path<String>, web::CsrfForm(_): Form) -> Result<Response, AppError> {
+async fn open(
+    State(p): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(_): Form,
+) -> Result<Response, AppError> {
     let (svc, who) = (p.svc.clone(), actor.clone());
-    act(&p, ctx, &actor, &id, "surveys-opened", |id| async move { svc.open(&who, id).await.map(|_| ()) }).await
-}
-
-async fn close(State(p): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Path(id): Path<String>, web::CsrfForm(_): Form) -> Result<Response, AppError> {
-    let (svc, who) = (p.svc.clone(), actor.clone());
-    act(&p, ctx, &actor, &id, "surveys-closed", |id| async move { svc.close(&who, id).await.map(|_| ()) }).await
-}
-
-async fn remind(State(p): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Path(id): Path<String>, web::CsrfForm(_): Form) -> Result<Response, AppError> {
-    let (svc, who) = (p.svc.clone(), actor.clone());
-    act(&p, ctx, &actor, &id, "surveys-reminded", |id| async move { svc.remind(&who, id).await.map(|_| ()) }).await
-}
-
-async fn min_group(State(p): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Path(id): Path<String>, web::CsrfForm(form): Form) -> Result<Response, AppError> {
-    let raw = value(&form, "min_group");
-    let (svc, who) = (p.svc.clone(), actor.clone());
-    act(&p, ctx, &actor, &id, "surveys-min-group-set", |id| async move {
-        let n: i64 = raw.parse().map_err(|_| {
-            let mut e = FieldErrors::new();
-            e.add("min_group", "survey_min_group");
-            SurveysError::Invalid(e)
-        })?;
-        svc.set_min_group(&who, id, n).await.map(|_| ())
+    act(&p, ctx, &actor, &id, "surveys-opened", |id| async move {
+        svc.open(&who, id).await.map(|_| ())
     })
     .await
 }
 
-async fn publish(State(p): Svc, ctx: PageCtx, StaffUser(actor, _): StaffUser, Path(id): Path<String>, web::CsrfForm(form): Form) -> Result<Response, AppError> {
+async fn close(
+    State(p): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(_): Form,
+) -> Result<Response, AppError> {
+    let (svc, who) = (p.svc.clone(), actor.clone());
+    act(&p, ctx, &actor, &id, "surveys-closed", |id| async move {
+        svc.close(&who, id).await.map(|_| ())
+    })
+    .await
+}
+
+async fn remind(
+    State(p): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(_): Form,
+) -> Result<Response, AppError> {
+    let (svc, who) = (p.svc.clone(), actor.clone());
+    act(&p, ctx, &actor, &id, "surveys-reminded", |id| async move {
+        svc.remind(&who, id).await.map(|_| ())
+    })
+    .await
+}
+
+async fn min_group(
+    State(p): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): Form,
+) -> Result<Response, AppError> {
+    let raw = value(&form, "min_group");
+    let (svc, who) = (p.svc.clone(), actor.clone());
+    act(
+        &p,
+        ctx,
+        &actor,
+        &id,
+        "surveys-min-group-set",
+        |id| async move {
+            let n: i64 = raw.parse().map_err(|_| {
+                let mut e = FieldErrors::new();
+                e.add("min_group", "survey_min_group");
+                SurveysError::Invalid(e)
+            })?;
+            svc.set_min_group(&who, id, n).await.map(|_| ())
+        },
+    )
+    .await
+}
+
+async fn publish(
+    State(p): Svc,
+    ctx: PageCtx,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+    web::CsrfForm(form): Form,
+) -> Result<Response, AppError> {
     let confirmed = value(&form, "confirm") == "on";
     let (svc, who) = (p.svc.clone(), actor.clone());
     act(&p, ctx, &actor, &id, "surveys-published", |id| async move {
@@ -628,7 +765,8 @@ impl ResultsPage {
         p.map(|p| format!("{p:.1} %")).unwrap_or_default()
     }
     fn mean(&self, m: &Option<f64>) -> String {
-        m.map(|m| format!("{m:.2}").replace('.', ",")).unwrap_or_default()
+        m.map(|m| format!("{m:.2}").replace('.', ","))
+            .unwrap_or_default()
     }
     fn indent(&self, depth: &usize) -> String {
         format!("padding-left: {}rem", depth * 1)
@@ -663,7 +801,10 @@ async fn results_page(
             chart: if q.answered.is_some() && !q.rows.is_empty() {
                 web::charts::bars(
                     &q.text,
-                    &q.rows.iter().map(|r| (r.label.clone(), r.percent)).collect::<Vec<_>>(),
+                    &q.rows
+                        .iter()
+                        .map(|r| (r.label.clone(), r.percent))
+                        .collect::<Vec<_>>(),
                     None,
                 )
             } else {
@@ -680,18 +821,32 @@ async fn results_page(
     })
 }
 
-async fn results_csv(State(p): Svc, StaffUser(actor, _): StaffUser, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn results_csv(
+    State(p): Svc,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let view = p.svc.results(&actor, crate::api::id(&id)?).await?;
     crate::api::csv_response(&view)
 }
 
-async fn results_pdf(State(p): Svc, StaffUser(actor, _): StaffUser, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn results_pdf(
+    State(p): Svc,
+    StaffUser(actor, _): StaffUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let view = p.svc.results(&actor, crate::api::id(&id)?).await?;
     let city = p.city.clone();
     let at = p.svc.now();
-    let bytes = tokio::task::spawn_blocking(move || crate::report::pdf(&city, &view.survey, &view.results, at))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
-    Ok(web::download::file("befragung-ergebnisse.pdf", "application/pdf", bytes.into()))
+    let bytes = tokio::task::spawn_blocking(move || {
+        crate::report::pdf(&city, &view.survey, &view.results, at)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)?;
+    Ok(web::download::file(
+        "befragung-ergebnisse.pdf",
+        "application/pdf",
+        bytes.into(),
+    ))
 }

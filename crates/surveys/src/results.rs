@@ -118,7 +118,13 @@ fn labels(q: &Question) -> Vec<String> {
         Kind::YesNo => vec!["ja".into(), "nein".into()],
         Kind::Number { min, max } => number_buckets(*min, *max)
             .iter()
-            .map(|(a, b)| if a == b { a.to_string() } else { format!("{a}–{b}") })
+            .map(|(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}–{b}")
+                }
+            })
             .collect(),
         Kind::Text { .. } => Vec::new(),
     }
@@ -315,8 +321,8 @@ pub fn results(questions: &[Question], sets: &[BTreeMap<String, Answer>], min: u
             let given: u64 = sizes.iter().rev().skip(1).sum();
             // How many gave an answer is the total minus those who gave
             // none: shown only when that group is shown (or empty).
-            let given_known = sizes.last() == Some(&0)
-                || shown.last().is_some_and(|(s, _)| s.is_some());
+            let given_known =
+                sizes.last() == Some(&0) || shown.last().is_some_and(|(s, _)| s.is_some());
             let given = (enough && given_known && given >= min).then_some(given);
             own.answered = given;
             own.rows = groups
@@ -352,8 +358,7 @@ pub fn results(questions: &[Question], sets: &[BTreeMap<String, Answer>], min: u
             let counts: Vec<u64> = groups.iter().map(|(_, g)| answered(q, g)).collect();
             let ok = protect(&counts, min);
             for (i, ((_, g), (group_shown, _))) in groups.iter().zip(&shown).enumerate() {
-                let show = group_shown.is_some()
-                    && ok.get(i).is_some_and(|(s, _)| s.is_some());
+                let show = group_shown.is_some() && ok.get(i).is_some_and(|(s, _)| s.is_some());
                 if let Some(list) = per_group.get_mut(i) {
                     list.push(question(q, g, show));
                 }
@@ -366,12 +371,14 @@ pub fn results(questions: &[Question], sets: &[BTreeMap<String, Answer>], min: u
                 .into_iter()
                 .zip(shown)
                 .zip(per_group)
-                .map(|(((label, _), (respondents, complementary)), questions)| GroupResult {
-                    label,
-                    respondents,
-                    complementary,
-                    questions,
-                })
+                .map(
+                    |(((label, _), (respondents, complementary)), questions)| GroupResult {
+                        label,
+                        respondents,
+                        complementary,
+                        questions,
+                    },
+                )
                 .collect(),
         });
     }
@@ -401,7 +408,10 @@ pub fn csv(r: &Results) -> Result<Vec<u8>, String> {
         }
         for row in &q.rows {
             let (count, share) = match (row.count, row.percent) {
-                (Some(c), p) => (c.to_string(), p.map(|p| format!("{p:.1}")).unwrap_or_default()),
+                (Some(c), p) => (
+                    c.to_string(),
+                    p.map(|p| format!("{p:.1}")).unwrap_or_default(),
+                ),
                 (None, _) => (few.to_owned(), String::new()),
             };
             w.write_record([group, &q.text, &row.label, &count, &share])

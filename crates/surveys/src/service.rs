@@ -302,7 +302,13 @@ impl SurveysService {
         self.store.survey(id).await?.ok_or(SurveysError::NotFound)
     }
 
-    async fn audit(&self, tx: &mut Tx, actor: &Actor, action: &str, id: Uuid) -> Result<(), SurveysError> {
+    async fn audit(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        action: &str,
+        id: Uuid,
+    ) -> Result<(), SurveysError> {
         record_in_tx(
             tx,
             self.clock.as_ref(),
@@ -350,11 +356,9 @@ impl SurveysService {
     }
 
     async fn home_unit(&self, account: AccountId) -> Result<Option<OrgUnitId>, SurveysError> {
-        self.identity
-            .account(&Self::system(), account)
-            .await
-            .map(|(a, _)| a.org_unit)
-            .map_err(internal)
+        // Without an access-log entry: the log must not record when
+        // someone answered.
+        self.identity.home_unit_of(account).await.map_err(internal)
     }
 
     async fn in_audience(&self, s: &SurveyRow, account: AccountId) -> Result<bool, SurveysError> {
@@ -407,7 +411,11 @@ impl SurveysService {
     }
 
     /// HR makes a survey (a draft).
-    pub async fn create(&self, actor: &Actor, input: SurveyInput) -> Result<SurveyRow, SurveysError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        input: SurveyInput,
+    ) -> Result<SurveyRow, SurveysError> {
         let me = Self::me(actor)?;
         Self::writes(actor)?;
         if !Self::is_hr(actor) {
@@ -436,15 +444,26 @@ impl SurveysService {
         };
         let mut tx = self.store.db().begin().await?;
         self.store.insert(&mut tx, &row).await?;
-        let units = if input.all_staff { Vec::new() } else { input.units };
-        self.store.set_audience_units(&mut tx, row.id, &units).await?;
+        let units = if input.all_staff {
+            Vec::new()
+        } else {
+            input.units
+        };
+        self.store
+            .set_audience_units(&mut tx, row.id, &units)
+            .await?;
         self.audit(&mut tx, actor, "survey.created", row.id).await?;
         tx.commit().await?;
         Ok(row)
     }
 
     /// HR changes a draft (once open, the questions stay as they are).
-    pub async fn update(&self, actor: &Actor, id: Uuid, input: SurveyInput) -> Result<SurveyRow, SurveysError> {
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        input: SurveyInput,
+    ) -> Result<SurveyRow, SurveysError> {
         Self::me(actor)?;
         Self::writes(actor)?;
         let mut s = self.survey(id).await?;
@@ -465,10 +484,18 @@ impl SurveysService {
         s.allow_changes = input.allow_changes;
         s.updated_at = self.clock.now();
         let mut tx = self.store.db().begin().await?;
-        if !self.store.update(&mut tx, &s, State::Draft.as_str()).await? {
+        if !self
+            .store
+            .update(&mut tx, &s, State::Draft.as_str())
+            .await?
+        {
             return Err(SurveysError::Conflict("survey_frozen".into()));
         }
-        let units = if input.all_staff { Vec::new() } else { input.units };
+        let units = if input.all_staff {
+            Vec::new()
+        } else {
+            input.units
+        };
         self.store.set_audience_units(&mut tx, s.id, &units).await?;
         self.audit(&mut tx, actor, "survey.changed", s.id).await?;
         tx.commit().await?;
@@ -487,7 +514,10 @@ impl SurveysService {
         s.updated_at = self.clock.now();
         let mut tx = self.store.db().begin().await?;
         if !self.store.update(&mut tx, s, from.as_str()).await? {
-            return Err(SurveysError::Conflict(format!("survey_not_{}", from.as_str())));
+            return Err(SurveysError::Conflict(format!(
+                "survey_not_{}",
+                from.as_str()
+            )));
         }
         self.audit(&mut tx, actor, action, s.id).await?;
         tx.commit().await?;
@@ -555,7 +585,12 @@ impl SurveysService {
 
     /// The staff council sets the smallest group shown (before the
     /// results are published).
-    pub async fn set_min_group(&self, actor: &Actor, id: Uuid, min: i64) -> Result<SurveyRow, SurveysError> {
+    pub async fn set_min_group(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        min: i64,
+    ) -> Result<SurveyRow, SurveysError> {
         Self::me(actor)?;
         Self::writes(actor)?;
         if !Self::is_council(actor) {
@@ -575,7 +610,8 @@ impl SurveysService {
         if !self.store.update(&mut tx, &s, state.as_str()).await? {
             return Err(SurveysError::Conflict("survey_published".into()));
         }
-        self.audit(&mut tx, actor, "survey.min_group_set", s.id).await?;
+        self.audit(&mut tx, actor, "survey.min_group_set", s.id)
+            .await?;
         tx.commit().await?;
         Ok(s)
     }
@@ -583,7 +619,11 @@ impl SurveysService {
     /// What publishing would withhold and why (the staff council's check
     /// before publishing): the results' list of withheld figures and the
     /// number of respondents (if at least the minimum).
-    pub async fn publication_check(&self, actor: &Actor, id: Uuid) -> Result<(SurveyRow, Results), SurveysError> {
+    pub async fn publication_check(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(SurveyRow, Results), SurveysError> {
         Self::me(actor)?;
         let s = self.survey(id).await?;
         if !Self::is_council(actor) {
@@ -599,7 +639,12 @@ impl SurveysService {
 
     /// The staff council publishes the results of a closed survey. With
     /// figures withheld they confirm having seen what and why.
-    pub async fn publish(&self, actor: &Actor, id: Uuid, confirmed: bool) -> Result<SurveyRow, SurveysError> {
+    pub async fn publish(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        confirmed: bool,
+    ) -> Result<SurveyRow, SurveysError> {
         Self::me(actor)?;
         Self::writes(actor)?;
         if !Self::is_council(actor) {
@@ -617,13 +662,22 @@ impl SurveysService {
             return Err(invalid("confirm", "survey_publish_confirm"));
         }
         s.published_by = Some(actor.name.clone());
-        self.transition(actor, &mut s, State::Closed, State::Published, "survey.published")
-            .await?;
+        self.transition(
+            actor,
+            &mut s,
+            State::Closed,
+            State::Published,
+            "survey.published",
+        )
+        .await?;
         Ok(s)
     }
 
     /// Staff in the audience (account, name, e-mail, home unit).
-    async fn audience(&self, s: &SurveyRow) -> Result<Vec<(AccountId, String, OrgUnitId)>, SurveysError> {
+    async fn audience(
+        &self,
+        s: &SurveyRow,
+    ) -> Result<Vec<(AccountId, String, OrgUnitId)>, SurveysError> {
         let units = self.audience_units(s).await?;
         self.identity.members_of(&units).await.map_err(internal)
     }
@@ -706,7 +760,8 @@ impl SurveysService {
         if !self.in_audience(&s, me).await? {
             return Err(SurveysError::Conflict("survey_not_in_audience".into()));
         }
-        let checked = check_answers(&Self::questions(&s)?, answers).map_err(SurveysError::Invalid)?;
+        let checked =
+            check_answers(&Self::questions(&s)?, answers).map_err(SurveysError::Invalid)?;
         let json = serde_json::to_string(&checked).map_err(internal)?;
         let secret = s.allow_changes.then(new_secret);
         let hash = secret.as_deref().map(hash_secret);
@@ -757,16 +812,27 @@ impl SurveysService {
         if !self.answerable(&s) {
             return Err(SurveysError::Conflict("survey_not_answerable".into()));
         }
-        let checked = check_answers(&Self::questions(&s)?, answers).map_err(SurveysError::Invalid)?;
+        let checked =
+            check_answers(&Self::questions(&s)?, answers).map_err(SurveysError::Invalid)?;
         let json = serde_json::to_string(&checked).map_err(internal)?;
         let fresh = new_secret();
         let mut tx = self.store.db().begin().await?;
-        match self.store.take_by_hash(&mut tx, &hash_secret(secret)).await? {
+        match self
+            .store
+            .take_by_hash(&mut tx, &hash_secret(secret))
+            .await?
+        {
             Some(survey) if survey == s.id => {}
             _ => return Err(invalid("secret", "survey_secret_unknown")),
         }
         self.store
-            .cast(&mut tx, s.id, &json, Some(&hash_secret(&fresh)), self.today())
+            .cast(
+                &mut tx,
+                s.id,
+                &json,
+                Some(&hash_secret(&fresh)),
+                self.today(),
+            )
             .await?;
         tx.commit().await?;
         self.mix_when_full(s.id).await;
@@ -842,7 +908,11 @@ impl SurveysService {
 
     /// Participation per org unit of the audience, small groups protected
     /// the same way (owner, HR, staff council; from the day it opens).
-    pub async fn participation(&self, actor: &Actor, id: Uuid) -> Result<Vec<UnitParticipation>, SurveysError> {
+    pub async fn participation(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<Vec<UnitParticipation>, SurveysError> {
         Self::me(actor)?;
         let s = self.survey(id).await?;
         if !(Self::manages(actor, &s) || Self::is_council(actor)) {
@@ -853,8 +923,10 @@ impl SurveysService {
         }
         let tree = self.tree().await?;
         let units: HashSet<OrgUnitId> = self.audience_units(&s).await?.into_iter().collect();
-        let nodes: Vec<&identity::domain::OrgUnit> = tree.iter().filter(|u| units.contains(&u.id)).collect();
-        let index: HashMap<OrgUnitId, usize> = nodes.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
+        let nodes: Vec<&identity::domain::OrgUnit> =
+            tree.iter().filter(|u| units.contains(&u.id)).collect();
+        let index: HashMap<OrgUnitId, usize> =
+            nodes.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
         let people = self.audience(&s).await?;
         let took: HashSet<Uuid> = self.store.participants(s.id).await?.into_iter().collect();
         let mut audience = vec![0_u64; nodes.len()];
@@ -872,14 +944,17 @@ impl SurveysService {
             }
         }
         let parent = |u: &identity::domain::OrgUnit| u.parent.and_then(|p| index.get(&p).copied());
-        let input: Vec<Unit> = nodes
-            .iter()
-            .zip(&answered)
-            .map(|(u, n)| Unit {
-                parent: parent(u),
-                respondents: *n,
-            })
-            .collect();
+        // Under one virtual root, the whole audience: its total (everyone
+        // who took part) is known from the results, so the units' figures
+        // must not give a small unit away by subtraction from it either.
+        let mut input = vec![Unit {
+            parent: None,
+            respondents: 0,
+        }];
+        input.extend(nodes.iter().zip(&answered).map(|(u, n)| Unit {
+            parent: Some(parent(u).map_or(0, |p| p + 1)),
+            respondents: *n,
+        }));
         let b = breakdown(&input, u64::try_from(s.min_group).unwrap_or(5));
         // Totals over each unit and below, in tree order.
         let mut total_audience = audience.clone();
@@ -934,7 +1009,7 @@ impl SurveysService {
         for t in tops {
             walk(t, 0, &nodes, &kids, &mut |i, d| {
                 let Some(u) = nodes.get(i) else { return };
-                let shown = b.totals.get(i).and_then(|f| f.shown);
+                let shown = b.totals.get(i + 1).and_then(|f| f.shown);
                 let aud = total_audience.get(i).copied().unwrap_or(0);
                 out.push(UnitParticipation {
                     unit_id: u.id.0,
@@ -942,7 +1017,9 @@ impl SurveysService {
                     depth: d,
                     audience: aud,
                     respondents: shown,
-                    rate: shown.filter(|_| aud > 0).map(|n| n as f64 * 100.0 / aud as f64),
+                    rate: shown
+                        .filter(|_| aud > 0)
+                        .map(|n| n as f64 * 100.0 / aud as f64),
                 });
             });
         }
@@ -967,14 +1044,21 @@ impl SurveysService {
         }
         let took: HashSet<Uuid> = self.store.participants(s.id).await?.into_iter().collect();
         let people = self.audience(&s).await?;
+        let missing: Vec<AccountId> = people
+            .iter()
+            .map(|(a, _, _)| *a)
+            .filter(|a| !took.contains(&a.0))
+            .collect();
+        let emails = self
+            .identity
+            .staff_emails(&missing)
+            .await
+            .map_err(internal)?;
         let mut tx = self.store.db().begin().await?;
         let mut n = 0;
-        for (account, _, _) in people.iter().filter(|(a, _, _)| !took.contains(&a.0)) {
-            let Ok((acc, _)) = self.identity.account(&Self::system(), *account).await else {
-                continue;
-            };
+        for (_, email) in emails {
             let mail = identity::mail::OutgoingMail {
-                to: acc.email,
+                to: email,
                 subject: format!("Erinnerung: Befragung „{}“", s.title),
                 text: format!(
                     "Guten Tag,\n\nnoch bis {} können Sie an der Befragung „{}“ teilnehmen. Ihre Antworten sind anonym.\n\n{}/arbeit/befragungen/{}\n\nDiese Erinnerung geht an alle, die noch nicht teilgenommen haben.\n",
@@ -1006,7 +1090,11 @@ impl SurveysService {
     }
 
     /// HR starts a draft from the demo survey on mobile work.
-    pub async fn from_template(&self, actor: &Actor, units: Vec<Uuid>) -> Result<SurveyRow, SurveysError> {
+    pub async fn from_template(
+        &self,
+        actor: &Actor,
+        units: Vec<Uuid>,
+    ) -> Result<SurveyRow, SurveysError> {
         let questions = crate::demo::mobile_work().map_err(internal)?;
         self.create(
             actor,

@@ -225,7 +225,11 @@ impl SurveysStore {
 
     /// Takes every answer set out of the ballot box (each once, even when
     /// two mixers run at the same time).
-    pub async fn take_ballots(&self, tx: &mut Tx, survey: Uuid) -> Result<Vec<ResponseRow>, DbError> {
+    pub async fn take_ballots(
+        &self,
+        tx: &mut Tx,
+        survey: Uuid,
+    ) -> Result<Vec<ResponseRow>, DbError> {
         Ok(on_tx!(tx, conn => sqlx::query_as(
             "DELETE FROM surveys_ballot WHERE survey_id = $1 RETURNING id, answers, change_hash, day")
             .bind(survey).fetch_all(conn).await?))

@@ -269,7 +269,11 @@ fn residual(g: &Groups, known: &[bool], shown: &[bool], min: u64) -> Option<usiz
         if kids.is_empty() || !is(known, p) {
             continue;
         }
-        let hidden: u64 = kids.iter().filter(|c| !is(known, **c)).map(|c| value(*c)).sum();
+        let hidden: u64 = kids
+            .iter()
+            .filter(|c| !is(known, **c))
+            .map(|c| value(*c))
+            .sum();
         if hidden == 0 || hidden >= min {
             continue;
         }

@@ -26,7 +26,12 @@ struct Setup {
     unit: Uuid,
 }
 
-async fn person(app: &TestApp, local: &str, unit: &str, roles: &[Role]) -> (Actor, String, kernel::AccountId) {
+async fn person(
+    app: &TestApp,
+    local: &str,
+    unit: &str,
+    roles: &[Role],
+) -> (Actor, String, kernel::AccountId) {
     let email = format!("{local}@musterstadt.example");
     let id = app.create_staff(&email, unit, roles).await;
     (actor_of(app, id).await, email, id)
@@ -42,10 +47,20 @@ async fn setup(app: &TestApp, staff: usize, sub: usize) -> Setup {
     for i in 0..staff {
         people.push(person(app, &format!("p{i}.{tail}"), &unit, &[Role::Clerk]).await);
     }
-    let stranger = person(app, &format!("fremd.{tail}"), &format!("9{}", &tail[..4]), &[Role::Clerk]).await;
+    let stranger = person(
+        app,
+        &format!("fremd.{tail}"),
+        &format!("9{}", &tail[..4]),
+        &[Role::Clerk],
+    )
+    .await;
     let system = Actor::system("t");
     let units = app.app.identity.org_units(&system).await.expect("units");
-    let parent = units.iter().find(|u| u.code == unit).map(|u| u.id).expect("unit");
+    let parent = units
+        .iter()
+        .find(|u| u.code == unit)
+        .map(|u| u.id)
+        .expect("unit");
     let child_code = format!("{unit}.1");
     app.app
         .identity
@@ -105,7 +120,10 @@ async fn stored_answer_rows(app: &TestApp) -> Vec<String> {
         let rows: Vec<(Uuid, Uuid, String, Option<String>, chrono::NaiveDate)> =
             storage::on_db!(&app.app.db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)
                 .expect("rows");
-        out.extend(rows.into_iter().map(|r| format!("{} {} {} {:?} {}", r.0, r.1, r.2, r.3, r.4)));
+        out.extend(
+            rows.into_iter()
+                .map(|r| format!("{} {} {} {:?} {}", r.0, r.1, r.2, r.3, r.4)),
+        );
     }
     out
 }
@@ -115,10 +133,16 @@ async fn nobody_can_link_an_answer_to_a_person_and_each_answers_once() {
     let app = app().await;
     let s = setup(&app, 3, 1).await;
     let svc = &app.app.surveys;
-    let survey = svc.create(&s.hr.0, input(s.unit, true)).await.expect("create");
+    let survey = svc
+        .create(&s.hr.0, input(s.unit, true))
+        .await
+        .expect("create");
     // A draft takes no answers and is not even visible to staff.
     let a = answers(json!({"zukunft": "ja"}));
-    assert!(matches!(svc.answer(&s.staff[0].0, survey.id, &a).await, Err(surveys::SurveysError::NotFound)));
+    assert!(matches!(
+        svc.answer(&s.staff[0].0, survey.id, &a).await,
+        Err(surveys::SurveysError::NotFound)
+    ));
     svc.open(&s.hr.0, survey.id).await.expect("open");
 
     // One person answers through the API in their session.
@@ -128,18 +152,36 @@ async fn nobody_can_link_an_answer_to_a_person_and_each_answers_once() {
         .api(Method::POST, &path, None, Some(json!({"answers": {"zukunft": "nein", "note": 2, "tage": 1, "warum": "Kein ruhiger Platz zu Hause", "alter": "30 bis 49"}})))
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
-    assert!(r.json()["change_secret"].as_str().is_some_and(|s| s.len() == 24));
+    assert!(
+        r.json()["change_secret"]
+            .as_str()
+            .is_some_and(|s| s.len() == 24)
+    );
     // Twice: refused, nothing stored.
-    let again = app.api(Method::POST, &path, None, Some(json!({"answers": {"zukunft": "ja"}}))).await;
+    let again = app
+        .api(
+            Method::POST,
+            &path,
+            None,
+            Some(json!({"answers": {"zukunft": "ja"}})),
+        )
+        .await;
     assert_eq!(again.status, 409, "{:?}", again.body);
     assert!(again.body.contains("already taken part"), "{}", again.body);
     // A malformed answer names the field; nothing stored.
     let bad = svc
-        .answer(&s.staff[1].0, survey.id, &answers(json!({"zukunft": "vielleicht", "note": 9})))
+        .answer(
+            &s.staff[1].0,
+            survey.id,
+            &answers(json!({"zukunft": "vielleicht", "note": 9})),
+        )
         .await;
     match bad {
         Err(surveys::SurveysError::Invalid(e)) => {
-            assert!(e.get("answers.zukunft").is_some() && e.get("answers.note").is_some(), "{e:?}");
+            assert!(
+                e.get("answers.zukunft").is_some() && e.get("answers.note").is_some(),
+                "{e:?}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -149,10 +191,16 @@ async fn nobody_can_link_an_answer_to_a_person_and_each_answers_once() {
         Err(surveys::SurveysError::Conflict(c)) if c == "survey_not_in_audience"
     ));
     // The sub-unit belongs to the audience.
-    svc.answer(&s.sub[0].0, survey.id, &a).await.expect("sub-unit answers");
-    assert_eq!(count_where(&app, "surveys_participation", survey.id).await, 2);
+    svc.answer(&s.sub[0].0, survey.id, &a)
+        .await
+        .expect("sub-unit answers");
     assert_eq!(
-        count_where(&app, "surveys_ballot", survey.id).await + count_where(&app, "surveys_response", survey.id).await,
+        count_where(&app, "surveys_participation", survey.id).await,
+        2
+    );
+    assert_eq!(
+        count_where(&app, "surveys_ballot", survey.id).await
+            + count_where(&app, "surveys_response", survey.id).await,
         2
     );
 
@@ -166,7 +214,10 @@ async fn nobody_can_link_an_answer_to_a_person_and_each_answers_once() {
             assert!(!row.contains(&id.0.to_string()), "{row}");
             assert!(!row.contains(&id.0.simple().to_string()), "{row}");
             assert!(!row.contains(local), "{row}");
-            assert!(!row.contains(':'.to_string().as_str()) || row.contains("\"zukunft\":"), "no time of day: {row}");
+            assert!(
+                !row.contains(':'.to_string().as_str()) || row.contains("\"zukunft\":"),
+                "no time of day: {row}"
+            );
         }
     }
     let cols: Vec<String> = match &app.app.db {
@@ -180,20 +231,39 @@ async fn nobody_can_link_an_answer_to_a_person_and_each_answers_once() {
     // The access log holds no answer set id and nothing the participants
     // did with the survey.
     app.app.log.flush().await.expect("flush");
-    let entries: Vec<(String, String, String, String)> = storage::on_db!(&app.app.db, pool => sqlx::query_as(
-        "SELECT actor, action, object_ids, detail FROM storage_audit_log").fetch_all(pool).await).expect("log");
-    let ids: Vec<String> = rows.iter().filter_map(|r| r.split(' ').next().map(str::to_owned)).collect();
+    let entries: Vec<(String, String, String, String)> =
+        storage::on_db!(&app.app.db, pool => sqlx::query_as(
+        "SELECT actor, action, object_ids, detail FROM storage_audit_log").fetch_all(pool).await)
+        .expect("log");
+    let ids: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.split(' ').next().map(str::to_owned))
+        .collect();
     for (actor, action, objects, detail) in &entries {
+        // Checking the audience leaves no trace of when someone answered.
+        for (_, _, id) in [&s.staff[0], &s.sub[0]] {
+            assert!(
+                !(actor.contains("surveys") && objects.contains(&id.0.to_string())),
+                "{actor} {action} {objects}"
+            );
+        }
         for id in &ids {
-            assert!(!objects.contains(id) && !detail.contains(id), "{action} {objects}");
+            assert!(
+                !objects.contains(id) && !detail.contains(id),
+                "{action} {objects}"
+            );
         }
         if objects.contains(&survey.id.to_string()) {
             assert!(
-                actor.contains(&s.hr.0.account.map(|a| a.0.to_string()).unwrap_or_default()) || !action.starts_with("survey.answer"),
+                actor.contains(&s.hr.0.account.map(|a| a.0.to_string()).unwrap_or_default())
+                    || !action.starts_with("survey.answer"),
                 "{actor} {action}"
             );
             for (_, _, id) in [&s.staff[0], &s.sub[0]] {
-                assert!(!actor.contains(&id.0.to_string()), "a participant's action is logged: {actor} {action}");
+                assert!(
+                    !actor.contains(&id.0.to_string()),
+                    "a participant's action is logged: {actor} {action}"
+                );
             }
         }
     }
@@ -204,7 +274,10 @@ async fn answers_change_only_with_the_one_time_secret_until_the_survey_closes() 
     let app = app().await;
     let s = setup(&app, 1, 0).await;
     let svc = &app.app.surveys;
-    let survey = svc.create(&s.hr.0, input(s.unit, true)).await.expect("create");
+    let survey = svc
+        .create(&s.hr.0, input(s.unit, true))
+        .await
+        .expect("create");
     svc.open(&s.hr.0, survey.id).await.expect("open");
     let me = &s.staff[0].0;
     let first = svc
@@ -214,10 +287,18 @@ async fn answers_change_only_with_the_one_time_secret_until_the_survey_closes() 
         .change_secret
         .expect("secret");
     // The form is filled again from the secret alone.
-    let back = svc.answers_for_secret(me, survey.id, &first).await.expect("answers");
+    let back = svc
+        .answers_for_secret(me, survey.id, &first)
+        .await
+        .expect("answers");
     assert_eq!(back.get("note"), Some(&Answer::Number(4)));
     let second = svc
-        .change(me, survey.id, &first, &answers(json!({"zukunft": "nein", "warum": "Lärm"})))
+        .change(
+            me,
+            survey.id,
+            &first,
+            &answers(json!({"zukunft": "nein", "warum": "Lärm"})),
+        )
         .await
         .expect("change")
         .change_secret
@@ -235,13 +316,26 @@ async fn answers_change_only_with_the_one_time_secret_until_the_survey_closes() 
     app.login_staff(&s.staff[0].1).await;
     let path = format!("/api/v1/surveys/{}/answers", survey.id);
     let r = app
-        .api(Method::PUT, &path, None, Some(json!({"secret": second, "answers": {"zukunft": "ja"}})))
+        .api(
+            Method::PUT,
+            &path,
+            None,
+            Some(json!({"secret": second, "answers": {"zukunft": "ja"}})),
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let third = r.json()["change_secret"].as_str().unwrap_or_default().to_owned();
+    let third = r.json()["change_secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     svc.close(&s.hr.0, survey.id).await.expect("close");
     let late = app
-        .api(Method::PUT, &path, None, Some(json!({"secret": third, "answers": {"zukunft": "nein", "warum": "x"}})))
+        .api(
+            Method::PUT,
+            &path,
+            None,
+            Some(json!({"secret": third, "answers": {"zukunft": "nein", "warum": "x"}})),
+        )
         .await;
     assert_eq!(late.status, 409, "{:?}", late.body);
     assert!(stored_answer_rows(&app).await[0].contains("\"ja\""));
@@ -255,44 +349,88 @@ async fn questions_are_frozen_once_open_and_only_the_staff_council_publishes() {
     app.login_staff(&s.hr.1).await;
     // A malformed definition is refused with the field named.
     let mut broken = serde_json::to_value(json!({"title": "", "questions": [{"id": "a b", "text": "x", "kind": "single", "options": ["ja"]}], "units": []})).expect("json");
-    let r = app.api(Method::POST, "/api/v1/surveys", None, Some(broken.take())).await;
+    let r = app
+        .api(Method::POST, "/api/v1/surveys", None, Some(broken.take()))
+        .await;
     assert_eq!(r.status, 400, "{:?}", r.body);
     for field in ["title", "questions[0].id", "questions[0].options", "units"] {
         assert!(r.body.contains(field), "{field}: {}", r.body);
     }
     let created = app
-        .api(Method::POST, "/api/v1/surveys", None, Some(json!({"title": "Test", "questions": questions(), "units": [s.unit]})))
+        .api(
+            Method::POST,
+            "/api/v1/surveys",
+            None,
+            Some(json!({"title": "Test", "questions": questions(), "units": [s.unit]})),
+        )
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     let id = created.json()["id"].as_str().unwrap_or_default().to_owned();
     let put = app
-        .api(Method::PUT, &format!("/api/v1/surveys/{id}"), None, Some(json!({"title": "Test 2", "questions": questions(), "units": [s.unit]})))
+        .api(
+            Method::PUT,
+            &format!("/api/v1/surveys/{id}"),
+            None,
+            Some(json!({"title": "Test 2", "questions": questions(), "units": [s.unit]})),
+        )
         .await;
     assert_eq!(put.status, 200, "{:?}", put.body);
-    let open = app.api(Method::POST, &format!("/api/v1/surveys/{id}/open"), None, None).await;
+    let open = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/surveys/{id}/open"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(open.status, 200, "{:?}", open.body);
     let frozen = app
-        .api(Method::PUT, &format!("/api/v1/surveys/{id}"), None, Some(json!({"title": "Test 3", "questions": questions(), "units": [s.unit]})))
+        .api(
+            Method::PUT,
+            &format!("/api/v1/surveys/{id}"),
+            None,
+            Some(json!({"title": "Test 3", "questions": questions(), "units": [s.unit]})),
+        )
         .await;
     assert_eq!(frozen.status, 409, "{:?}", frozen.body);
     let id = Uuid::parse_str(&id).expect("id");
     // Results are not there before publishing; HR may not publish.
-    assert!(matches!(svc.results(&s.hr.0, id).await, Err(surveys::SurveysError::Conflict(_))));
-    svc.answer(&s.staff[0].0, id, &answers(json!({"zukunft": "ja"}))).await.expect("answer");
+    assert!(matches!(
+        svc.results(&s.hr.0, id).await,
+        Err(surveys::SurveysError::Conflict(_))
+    ));
+    svc.answer(&s.staff[0].0, id, &answers(json!({"zukunft": "ja"})))
+        .await
+        .expect("answer");
     svc.close(&s.hr.0, id).await.expect("close");
     assert!(matches!(
         svc.answer(&s.staff[1].0, id, &answers(json!({"zukunft": "ja"}))).await,
         Err(surveys::SurveysError::Conflict(c)) if c == "survey_not_answerable"
     ));
-    assert!(matches!(svc.publish(&s.hr.0, id, true).await, Err(surveys::SurveysError::Forbidden)));
+    assert!(matches!(
+        svc.publish(&s.hr.0, id, true).await,
+        Err(surveys::SurveysError::Forbidden)
+    ));
     // One answer is below any minimum: nothing can be published.
     assert!(matches!(
         svc.publish(&s.council.0, id, true).await,
         Err(surveys::SurveysError::Conflict(c)) if c == "survey_too_few"
     ));
-    assert!(matches!(svc.set_min_group(&s.council.0, id, 2).await, Err(surveys::SurveysError::Invalid(_))));
-    assert!(matches!(svc.set_min_group(&s.hr.0, id, 7).await, Err(surveys::SurveysError::Forbidden)));
-    assert_eq!(svc.set_min_group(&s.council.0, id, 7).await.expect("min").min_group, 7);
+    assert!(matches!(
+        svc.set_min_group(&s.council.0, id, 2).await,
+        Err(surveys::SurveysError::Invalid(_))
+    ));
+    assert!(matches!(
+        svc.set_min_group(&s.hr.0, id, 7).await,
+        Err(surveys::SurveysError::Forbidden)
+    ));
+    assert_eq!(
+        svc.set_min_group(&s.council.0, id, 7)
+            .await
+            .expect("min")
+            .min_group,
+        7
+    );
 }
 
 #[tokio::test]
@@ -301,7 +439,10 @@ async fn results_withhold_small_groups_on_the_page_in_the_api_the_csv_and_the_pd
     // 22 in the unit, 2 in its sub-unit.
     let s = setup(&app, 22, 2).await;
     let svc = &app.app.surveys;
-    let survey = svc.create(&s.hr.0, input(s.unit, false)).await.expect("create");
+    let survey = svc
+        .create(&s.hr.0, input(s.unit, false))
+        .await
+        .expect("create");
     svc.open(&s.hr.0, survey.id).await.expect("open");
     for (i, (who, _, _)) in s.staff.iter().enumerate() {
         let (zukunft, alter) = match i {
@@ -313,26 +454,47 @@ async fn results_withhold_small_groups_on_the_page_in_the_api_the_csv_and_the_pd
         if zukunft == "nein" {
             a["warum"] = json!(format!("Grund {i}"));
         }
-        let receipt = svc.answer(who, survey.id, &answers(a)).await.expect("answer");
-        assert!(receipt.change_secret.is_none(), "no changes allowed: no secret");
+        let receipt = svc
+            .answer(who, survey.id, &answers(a))
+            .await
+            .expect("answer");
+        assert!(
+            receipt.change_secret.is_none(),
+            "no changes allowed: no secret"
+        );
     }
     // Mixed in batches: twenty moved out of the ballot box under new ids.
     assert_eq!(count_where(&app, "surveys_response", survey.id).await, 20);
     assert_eq!(count_where(&app, "surveys_ballot", survey.id).await, 2);
-    svc.answer(&s.sub[0].0, survey.id, &answers(json!({"zukunft": "ja"}))).await.expect("sub");
+    svc.answer(&s.sub[0].0, survey.id, &answers(json!({"zukunft": "ja"})))
+        .await
+        .expect("sub");
 
     // Participation per unit while open: the sub-unit's 1 is withheld,
     // and so is the unit's own group (it would give it away).
     app.login_staff(&s.hr.1).await;
     let part = app
-        .api(Method::GET, &format!("/api/v1/surveys/{}/participation", survey.id), None, None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/surveys/{}/participation", survey.id),
+            None,
+            None,
+        )
         .await
         .json();
     let rows = part.as_array().cloned().unwrap_or_default();
-    let top = rows.iter().find(|r| r["unit_id"] == json!(s.unit)).cloned().unwrap_or_default();
+    let top = rows
+        .iter()
+        .find(|r| r["unit_id"] == json!(s.unit))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(top["respondents"], 23, "{part}");
     assert_eq!(top["audience"], 24);
-    let sub = rows.iter().find(|r| r["name"] == "Sachgebiet").cloned().unwrap_or_default();
+    let sub = rows
+        .iter()
+        .find(|r| r["name"] == "Sachgebiet")
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(sub["respondents"], Value::Null, "{part}");
 
     svc.close(&s.hr.0, survey.id).await.expect("close");
@@ -340,23 +502,49 @@ async fn results_withhold_small_groups_on_the_page_in_the_api_the_csv_and_the_pd
     assert_eq!(count_where(&app, "surveys_response", survey.id).await, 23);
 
     // The staff council sees what would be withheld, then publishes.
-    let (_, check) = svc.publication_check(&s.council.0, survey.id).await.expect("check");
+    let (_, check) = svc
+        .publication_check(&s.council.0, survey.id)
+        .await
+        .expect("check");
     assert!(check.questions.is_empty(), "no figures before publishing");
-    assert!(check.withheld.iter().any(|w| w.what.contains("unter 30")), "{:?}", check.withheld);
-    assert!(matches!(svc.publish(&s.council.0, survey.id, false).await, Err(surveys::SurveysError::Invalid(e)) if e.get("confirm").is_some()));
-    svc.publish(&s.council.0, survey.id, true).await.expect("publish");
+    assert!(
+        check.withheld.iter().any(|w| w.what.contains("unter 30")),
+        "{:?}",
+        check.withheld
+    );
+    assert!(
+        matches!(svc.publish(&s.council.0, survey.id, false).await, Err(surveys::SurveysError::Invalid(e)) if e.get("confirm").is_some())
+    );
+    svc.publish(&s.council.0, survey.id, true)
+        .await
+        .expect("publish");
 
     let r = app
-        .api(Method::GET, &format!("/api/v1/surveys/{}/results", survey.id), None, None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/surveys/{}/results", survey.id),
+            None,
+            None,
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let res = r.json();
     assert_eq!(res["results"]["respondents"], 23);
-    let groups = res["results"]["breakdowns"][0]["groups"].as_array().cloned().unwrap_or_default();
-    let young = groups.iter().find(|g| g["label"] == "unter 30").cloned().unwrap_or_default();
+    let groups = res["results"]["breakdowns"][0]["groups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let young = groups
+        .iter()
+        .find(|g| g["label"] == "unter 30")
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(young["respondents"], Value::Null);
     // Only two wrote why not: no free text is shown.
-    let warum = res["results"]["questions"].as_array().and_then(|q| q.iter().find(|q| q["id"] == "warum").cloned()).unwrap_or_default();
+    let warum = res["results"]["questions"]
+        .as_array()
+        .and_then(|q| q.iter().find(|q| q["id"] == "warum").cloned())
+        .unwrap_or_default();
     assert_eq!(warum["answered"], Value::Null);
     assert!(!r.body.contains("Grund 0"));
 
@@ -364,25 +552,40 @@ async fn results_withhold_small_groups_on_the_page_in_the_api_the_csv_and_the_pd
         .get(&format!("/api/v1/surveys/{}/results.csv", survey.id))
         .await;
     assert_eq!(csv.status, 200);
-    assert!(csv.body.contains("Altersgruppe: unter 30;Teilnehmende;;zu wenige Antworten"), "{}", csv.body);
+    assert!(
+        csv.body
+            .contains("Altersgruppe: unter 30;Teilnehmende;;zu wenige Antworten"),
+        "{}",
+        csv.body
+    );
     assert!(csv.body.contains("Alle;Teilnehmende;;23;"), "{}", csv.body);
     assert!(!csv.body.contains("Grund"), "{}", csv.body);
 
     // The page: a chart and a table per question, "zu wenige Antworten".
-    let page = app.get(&format!("/arbeit/befragungen/{}/ergebnisse", survey.id)).await;
+    let page = app
+        .get(&format!("/arbeit/befragungen/{}/ergebnisse", survey.id))
+        .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<svg role=\"img\""));
     assert!(page.body.contains("zu wenige Antworten"));
     assert!(!page.body.contains("Grund 1"));
-    let pdf = app.get(&format!("/arbeit/befragungen/{}/ergebnisse.pdf", survey.id)).await;
+    let pdf = app
+        .get(&format!("/arbeit/befragungen/{}/ergebnisse.pdf", survey.id))
+        .await;
     assert_eq!(pdf.status, 200);
     assert!(pdf.bytes.starts_with(b"%PDF"));
 
     // A participant sees the overall figures only; someone who did not
     // take part sees nothing.
-    let own = svc.results(&s.staff[3].0, survey.id).await.expect("participant");
+    let own = svc
+        .results(&s.staff[3].0, survey.id)
+        .await
+        .expect("participant");
     assert!(own.overall_only && own.results.breakdowns.is_empty());
-    assert!(matches!(svc.results(&s.sub[1].0, survey.id).await, Err(surveys::SurveysError::Forbidden)));
+    assert!(matches!(
+        svc.results(&s.sub[1].0, survey.id).await,
+        Err(surveys::SurveysError::Forbidden)
+    ));
 }
 
 #[tokio::test]
@@ -390,9 +593,14 @@ async fn reminders_reach_only_those_who_have_not_taken_part_and_the_page_flow_wo
     let app = app().await;
     let s = setup(&app, 3, 0).await;
     let svc = &app.app.surveys;
-    let survey = svc.create(&s.hr.0, input(s.unit, true)).await.expect("create");
+    let survey = svc
+        .create(&s.hr.0, input(s.unit, true))
+        .await
+        .expect("create");
     svc.open(&s.hr.0, survey.id).await.expect("open");
-    svc.answer(&s.staff[0].0, survey.id, &answers(json!({"zukunft": "ja"}))).await.expect("answer");
+    svc.answer(&s.staff[0].0, survey.id, &answers(json!({"zukunft": "ja"})))
+        .await
+        .expect("answer");
 
     // Through the pages on a phone: an error summary first, then the
     // receipt with the secret.
@@ -400,25 +608,53 @@ async fn reminders_reach_only_those_who_have_not_taken_part_and_the_page_flow_wo
     let path = format!("/arbeit/befragungen/{}", survey.id);
     let page = app.get(&path).await;
     assert!(page.body.contains("name=\"q_zukunft\""), "{}", page.body);
-    let bad = app.post_form(&format!("{path}/antworten"), &[("q_note", "3"), ("q_tage", "sieben")]).await;
+    let bad = app
+        .post_form(
+            &format!("{path}/antworten"),
+            &[("q_note", "3"), ("q_tage", "sieben")],
+        )
+        .await;
     assert_eq!(bad.status, 200);
-    assert!(bad.body.contains("href=\"#answers.zukunft\""), "{}", bad.body);
+    assert!(
+        bad.body.contains("href=\"#answers.zukunft\""),
+        "{}",
+        bad.body
+    );
     assert!(bad.body.contains("href=\"#answers.tage\""));
-    assert_eq!(count_where(&app, "surveys_participation", survey.id).await, 1, "nothing stored");
+    assert_eq!(
+        count_where(&app, "surveys_participation", survey.id).await,
+        1,
+        "nothing stored"
+    );
     // A "why not" given although "ja" is chosen is not asked: dropped.
     let ok = app
-        .post_form(&format!("{path}/antworten"), &[("q_zukunft", "ja"), ("q_note", "3"), ("q_warum", "egal"), ("q_alter", "unter 30")])
+        .post_form(
+            &format!("{path}/antworten"),
+            &[
+                ("q_zukunft", "ja"),
+                ("q_note", "3"),
+                ("q_warum", "egal"),
+                ("q_alter", "unter 30"),
+            ],
+        )
         .await;
     assert_eq!(ok.status, 200);
     assert!(ok.body.contains("id=\"change-secret\""), "{}", ok.body);
-    assert!(!stored_answer_rows(&app).await.iter().any(|r| r.contains("egal")));
+    assert!(
+        !stored_answer_rows(&app)
+            .await
+            .iter()
+            .any(|r| r.contains("egal"))
+    );
     let again = app.get(&path).await;
     assert!(again.body.contains("id=\"took-part\""));
 
     let before = app.mails().len();
     let sent = svc.remind(&s.hr.0, survey.id).await.expect("remind");
     assert_eq!(sent, 1, "only the one who has not taken part");
-    assert!(matches!(svc.remind(&s.hr.0, survey.id).await, Err(surveys::SurveysError::Conflict(c)) if c == "survey_reminded_today"));
+    assert!(
+        matches!(svc.remind(&s.hr.0, survey.id).await, Err(surveys::SurveysError::Conflict(c)) if c == "survey_reminded_today")
+    );
     app.run_jobs().await;
     let mails = app.mails();
     assert_eq!(mails.len(), before + 1);

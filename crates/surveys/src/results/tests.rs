@@ -52,7 +52,12 @@ fn questions() -> Vec<Question> {
     ]
 }
 
-fn set(zukunft: &str, note: i64, alter: Option<&str>, warum: Option<&str>) -> BTreeMap<String, Answer> {
+fn set(
+    zukunft: &str,
+    note: i64,
+    alter: Option<&str>,
+    warum: Option<&str>,
+) -> BTreeMap<String, Answer> {
     let mut m = BTreeMap::new();
     m.insert("zukunft".into(), Answer::Text(zukunft.into()));
     m.insert("note".into(), Answer::Number(note));
@@ -69,7 +74,12 @@ fn set(zukunft: &str, note: i64, alter: Option<&str>, warum: Option<&str>) -> BT
 fn counts_shares_and_means_per_question() {
     let mut sets = Vec::new();
     for i in 0..12 {
-        sets.push(set(if i < 9 { "ja" } else { "nein" }, 1 + i % 5, Some("30 bis 49"), None));
+        sets.push(set(
+            if i < 9 { "ja" } else { "nein" },
+            1 + i % 5,
+            Some("30 bis 49"),
+            None,
+        ));
     }
     let r = results(&questions(), &sets, 5);
     assert_eq!(r.respondents, Some(12));
@@ -92,8 +102,16 @@ fn too_few_respondents_show_nothing_at_all() {
     let sets: Vec<_> = (0..4).map(|_| set("ja", 3, None, None)).collect();
     let r = results(&questions(), &sets, 5);
     assert_eq!(r.respondents, None);
-    assert!(r.questions.iter().all(|q| q.answered.is_none() && q.rows.is_empty()));
-    assert!(r.breakdowns.iter().all(|b| b.groups.iter().all(|g| g.respondents.is_none())));
+    assert!(
+        r.questions
+            .iter()
+            .all(|q| q.answered.is_none() && q.rows.is_empty())
+    );
+    assert!(
+        r.breakdowns
+            .iter()
+            .all(|b| b.groups.iter().all(|g| g.respondents.is_none()))
+    );
     let csv = String::from_utf8(csv(&r).unwrap_or_default()).unwrap_or_default();
     assert!(csv.contains("zu wenige Antworten"));
     assert!(!csv.contains(";ja;"), "{csv}");
@@ -117,18 +135,30 @@ fn a_small_age_group_is_withheld_and_cannot_be_worked_out() {
     let by: BTreeMap<&str, &GroupResult> = b.groups.iter().map(|g| (g.label.as_str(), g)).collect();
     assert_eq!(by["unter 30"].respondents, None);
     // 30 − 20 − 8 would give the 2 away: one more group is withheld.
-    let hidden = b.groups.iter().filter(|g| g.respondents.is_none() && !g.label.starts_with("50")).count();
+    let hidden = b
+        .groups
+        .iter()
+        .filter(|g| g.respondents.is_none() && !g.label.starts_with("50"))
+        .count();
     assert!(hidden >= 2, "{b:?}");
     assert!(r.withheld.iter().any(|w| w.reason == "complementary"));
     // The free text of the two is not shown anywhere.
     assert!(r.questions[2].texts.is_empty());
     let csv = String::from_utf8(csv(&r).unwrap_or_default()).unwrap_or_default();
     assert!(!csv.contains("zu laut"), "{csv}");
-    assert!(csv.contains("Frage alter: unter 30;Teilnehmende;;zu wenige Antworten"), "{csv}");
+    assert!(
+        csv.contains("Frage alter: unter 30;Teilnehmende;;zu wenige Antworten"),
+        "{csv}"
+    );
     // The demographic question's own bars are protected the same way.
     let alter = r.questions.iter().find(|q| q.id == "alter").cloned();
     let rows = alter.map(|q| q.rows).unwrap_or_default();
-    assert_eq!(rows.iter().find(|r| r.label == "unter 30").and_then(|r| r.count), None);
+    assert_eq!(
+        rows.iter()
+            .find(|r| r.label == "unter 30")
+            .and_then(|r| r.count),
+        None
+    );
 }
 
 #[test]
@@ -140,7 +170,10 @@ fn free_texts_are_listed_when_enough_answered() {
     let r = results(&questions(), &sets, 5);
     let mut texts = r.questions[2].texts.clone();
     texts.sort();
-    assert_eq!(texts, (0..6).map(|i| format!("Grund {i}")).collect::<Vec<_>>());
+    assert_eq!(
+        texts,
+        (0..6).map(|i| format!("Grund {i}")).collect::<Vec<_>>()
+    );
 }
 
 fn random_sets() -> impl Strategy<Value = (Vec<BTreeMap<String, Answer>>, u64)> {

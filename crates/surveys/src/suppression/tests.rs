@@ -183,10 +183,22 @@ fn two_small_groups_together_are_protected_as_well() {
     // Groups of 1 and 2 beside one of 20: the total minus the 20 would be
     // the 3 of both small groups together, so the 20 is withheld too.
     let units = [
-        Unit { parent: None, respondents: 0 },
-        Unit { parent: Some(0), respondents: 20 },
-        Unit { parent: Some(0), respondents: 1 },
-        Unit { parent: Some(0), respondents: 2 },
+        Unit {
+            parent: None,
+            respondents: 0,
+        },
+        Unit {
+            parent: Some(0),
+            respondents: 20,
+        },
+        Unit {
+            parent: Some(0),
+            respondents: 1,
+        },
+        Unit {
+            parent: Some(0),
+            respondents: 2,
+        },
     ];
     let b = breakdown(&units, 5);
     assert_eq!(b.totals[0].shown, Some(23));
