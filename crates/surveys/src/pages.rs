@@ -81,6 +81,11 @@ fn state_key(s: SurveyState) -> &'static str {
     }
 }
 
+/// A tree level as indentation.
+fn indent(depth: usize) -> String {
+    format!("padding-left: {depth}rem")
+}
+
 fn date(d: &Option<NaiveDate>) -> String {
     d.map(|d| d.format("%d.%m.%Y").to_string())
         .unwrap_or_default()
@@ -396,7 +401,7 @@ impl SurveyPage {
         d.map(|d| d.to_string()).unwrap_or_default()
     }
     fn indent(&self, depth: &usize) -> String {
-        format!("padding-left: {}rem", depth * 1)
+        indent(*depth)
     }
     fn rate(&self, r: &Option<f64>) -> String {
         r.map(|r| format!("{r:.0} %")).unwrap_or_default()
@@ -769,7 +774,7 @@ impl ResultsPage {
             .unwrap_or_default()
     }
     fn indent(&self, depth: &usize) -> String {
-        format!("padding-left: {}rem", depth * 1)
+        indent(*depth)
     }
     fn reason_key(&self, reason: &str) -> &'static str {
         if reason == "complementary" {

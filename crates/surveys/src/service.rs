@@ -984,14 +984,13 @@ impl SurveysService {
         fn walk(
             i: usize,
             d: usize,
-            nodes: &[&identity::domain::OrgUnit],
             kids: &HashMap<usize, Vec<usize>>,
             visit: &mut dyn FnMut(usize, usize),
         ) {
             visit(i, d);
             for k in kids.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
                 if d < 64 {
-                    walk(*k, d + 1, nodes, kids, visit);
+                    walk(*k, d + 1, kids, visit);
                 }
             }
         }
@@ -1007,7 +1006,7 @@ impl SurveysService {
             list.sort_by_key(|i| nodes.get(*i).map(|u| u.code.clone()));
         }
         for t in tops {
-            walk(t, 0, &nodes, &kids, &mut |i, d| {
+            walk(t, 0, &kids, &mut |i, d| {
                 let Some(u) = nodes.get(i) else { return };
                 let shown = b.totals.get(i + 1).and_then(|f| f.shown);
                 let aud = total_audience.get(i).copied().unwrap_or(0);
