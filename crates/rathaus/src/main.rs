@@ -153,7 +153,8 @@ enum TokenCommand {
         /// cases:read, cases:write, payments:read, payments:write,
         /// records:disposal (an archive system posting its xdomea answers,
         /// with `--for` a records-office account), rooms:read, rooms:write
-        /// (team rooms as the `--for` account).
+        /// (team rooms as the `--for` account), surveys:read, surveys:write
+        /// (staff surveys as the `--for` account).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// The staff account whose roles the token acts with (e.g. a clerk

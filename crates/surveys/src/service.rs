@@ -191,6 +191,24 @@ fn new_secret() -> String {
         .join("-")
 }
 
+/// Whether `unit` is one of `roots` or below one.
+fn under(
+    unit: OrgUnitId,
+    roots: &HashSet<Uuid>,
+    parents: &HashMap<OrgUnitId, Option<OrgUnitId>>,
+) -> bool {
+    let mut cur = Some(unit);
+    // The tree is shallow; the bound only guards against a cycle.
+    for _ in 0..64 {
+        let Some(c) = cur else { return false };
+        if roots.contains(&c.0) {
+            return true;
+        }
+        cur = parents.get(&c).copied().flatten();
+    }
+    false
+}
+
 /// The use cases of staff surveys.
 pub struct SurveysService {
     pub(crate) store: SurveysStore,
@@ -333,25 +351,12 @@ impl SurveysService {
             return Ok(units.iter().map(|u| u.id).collect());
         }
         let roots: HashSet<Uuid> = self.store.audience_units(s.id).await?.into_iter().collect();
+        let parents: HashMap<OrgUnitId, Option<OrgUnitId>> =
+            units.iter().map(|u| (u.id, u.parent)).collect();
         Ok(units
             .iter()
-            .filter(|u| {
-                let mut cur = Some(u.id);
-                let mut hops = 0;
-                while let Some(c) = cur {
-                    if roots.contains(&c.0) {
-                        return true;
-                    }
-                    hops += 1;
-                    cur = units
-                        .iter()
-                        .find(|x| x.id == c)
-                        .and_then(|x| x.parent)
-                        .filter(|_| hops < 64);
-                }
-                false
-            })
             .map(|u| u.id)
+            .filter(|u| under(*u, &roots, &parents))
             .collect())
     }
 
@@ -365,7 +370,17 @@ impl SurveysService {
         let Some(home) = self.home_unit(account).await? else {
             return Ok(s.all_staff);
         };
-        Ok(s.all_staff || self.audience_units(s).await?.contains(&home))
+        if s.all_staff {
+            return Ok(true);
+        }
+        let roots: HashSet<Uuid> = self.store.audience_units(s.id).await?.into_iter().collect();
+        let parents: HashMap<OrgUnitId, Option<OrgUnitId>> = self
+            .tree()
+            .await?
+            .iter()
+            .map(|u| (u.id, u.parent))
+            .collect();
+        Ok(under(home, &roots, &parents))
     }
 
     fn answerable(&self, s: &SurveyRow) -> bool {
@@ -713,6 +728,12 @@ impl SurveysService {
         let me = Self::me(actor)?;
         let taken: HashSet<Uuid> = self.store.taken_part_in(me.0).await?.into_iter().collect();
         let home = self.home_unit(me).await?;
+        let parents: HashMap<OrgUnitId, Option<OrgUnitId>> = self
+            .tree()
+            .await?
+            .iter()
+            .map(|u| (u.id, u.parent))
+            .collect();
         let mut out = Vec::new();
         for s in self.store.surveys().await? {
             let state = Self::state(&s)?;
@@ -720,7 +741,11 @@ impl SurveysService {
             let council = Self::is_council(actor);
             let in_audience = s.all_staff
                 || match home {
-                    Some(h) => self.audience_units(&s).await?.contains(&h),
+                    Some(h) => {
+                        let roots: HashSet<Uuid> =
+                            self.store.audience_units(s.id).await?.into_iter().collect();
+                        under(h, &roots, &parents)
+                    }
                     None => false,
                 };
             if !(manages || council || in_audience && state != State::Draft) {
