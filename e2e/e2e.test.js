@@ -1520,7 +1520,7 @@ describe('rathaus end to end', () => {
     'team rooms (phone and desktop staff): live chat in the team room, a wiki edit conflict, intranet news, a video meeting',
     { timeout: TEST_TIMEOUT_MS },
     journey('team-rooms', PHONE, true, async (nora) => {
-      await staffFirstLogin(nora, 'nora.neumann@musterstadt.example');
+      await staffLogin(nora, 'nora.neumann@musterstadt.example');
       await goto(nora, '/arbeit/raeume');
       await checkPage(nora);
       await navigate(nora, () => nora.click('#my-rooms a:text-is("Meldewesen")'));
@@ -1529,7 +1529,7 @@ describe('rathaus end to end', () => {
 
       const omar = await newPage(DESKTOP, { label: 'team-rooms-colleague', checkOverflow: false });
       try {
-        await staffFirstLogin(omar, 'omar.oezdemir@musterstadt.example');
+        await staffLogin(omar, 'omar.oezdemir@musterstadt.example');
         await goto(omar, room);
         await checkPage(omar);
 
