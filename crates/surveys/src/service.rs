@@ -576,6 +576,7 @@ impl SurveysService {
         self.transition(actor, &mut s, State::Open, State::Closed, "survey.closed")
             .await?;
         self.mix(s.id).await?;
+        self.forget_ballots().await;
         Ok(s)
     }
 
@@ -595,7 +596,18 @@ impl SurveysService {
                 n += 1;
             }
         }
+        if n > 0 {
+            self.forget_ballots().await;
+        }
         Ok(n)
+    }
+
+    /// After the last mix: the deleted ballot rows are removed from the
+    /// database files as well (PostgreSQL keeps them until vacuumed).
+    async fn forget_ballots(&self) {
+        if let Err(e) = self.store.vacuum_ballots().await {
+            tracing::warn!(error = %e, "vacuuming the ballot box failed");
+        }
     }
 
     /// The staff council sets the smallest group shown (before the

@@ -297,6 +297,15 @@ impl SurveysStore {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
+    /// Removes the emptied ballot box's dead rows from PostgreSQL's files
+    /// (outside a transaction; SQLite reuses the pages by itself).
+    pub async fn vacuum_ballots(&self) -> Result<(), DbError> {
+        if let Db::Postgres(pool) = &self.db {
+            sqlx::query("VACUUM surveys_ballot").execute(pool).await?;
+        }
+        Ok(())
+    }
+
     /// Open surveys whose last day is before `today` (to close them).
     pub async fn due_to_close(&self, today: NaiveDate) -> Result<Vec<Uuid>, DbError> {
         let rows: Vec<(Uuid,)> = on_db!(&self.db, pool => sqlx::query_as(
